@@ -1,0 +1,171 @@
+"""The versioned object store: one resourceVersion counter per cluster, watch events, history.
+
+Pure storage: API semantics (defaults, admission, validation, cascading) live in `cluster`.
+Objects handed out are the stored dicts themselves; callers copy before they change one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import Gone
+from .kinds import KindRegistry, ResourceKind
+
+Obj = dict[str, Any]
+ObjKey = tuple[str, str]  # (namespace or "", name)
+
+HISTORY = 4096
+
+
+@dataclass(frozen=True)
+class WatchEvent:
+    """One change: ADDED, MODIFIED or DELETED, with the object as stored after it."""
+
+    type: str
+    kind: ResourceKind
+    object: Obj
+
+    @property
+    def resource_version(self) -> int:
+        return int(self.object["metadata"]["resourceVersion"])
+
+    @property
+    def namespace(self) -> str:
+        return str(self.object["metadata"].get("namespace", ""))
+
+    @property
+    def name(self) -> str:
+        return str(self.object["metadata"]["name"])
+
+
+Subscriber = Callable[[WatchEvent], None]
+
+
+class Store:
+    """Objects by kind and (namespace, name), a resourceVersion counter and a bounded history."""
+
+    def __init__(self, registry: KindRegistry) -> None:
+        self.registry = registry
+        self.lock = threading.RLock()
+        self.resource_version = 0
+        self._objects: dict[tuple[str, str], dict[ObjKey, Obj]] = {}
+        self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
+        self._subscribers: list[Subscriber] = []
+
+    # reads -----------------------------------------------------------------------------------
+
+    def get(self, kind: ResourceKind, namespace: str, name: str) -> Obj | None:
+        return self._objects.get(kind.key, {}).get((namespace if kind.namespaced else "", name))
+
+    def list(self, kind: ResourceKind, namespace: str | None = None) -> list[Obj]:
+        """Objects of a kind, in one namespace or all (namespace None), sorted by (ns, name)."""
+        bucket = self._objects.get(kind.key, {})
+        if namespace is None or not kind.namespaced:
+            return [bucket[k] for k in sorted(bucket)]
+        return [bucket[k] for k in sorted(bucket) if k[0] == namespace]
+
+    def count(self) -> int:
+        return sum(len(b) for b in self._objects.values())
+
+    def items(self) -> Iterator[tuple[ResourceKind, Obj]]:
+        for key, bucket in self._objects.items():
+            kind = self.registry.by_plural(*key)
+            if kind is None:
+                continue
+            for obj in bucket.values():
+                yield kind, obj
+
+    # writes ----------------------------------------------------------------------------------
+
+    def next_version(self) -> str:
+        self.resource_version += 1
+        return str(self.resource_version)
+
+    def put(self, kind: ResourceKind, obj: Obj, event_type: str) -> WatchEvent:
+        """Store `obj` (ADDED or MODIFIED) under a fresh resourceVersion and publish the event."""
+        meta = obj["metadata"]
+        meta["resourceVersion"] = self.next_version()
+        key = (meta.get("namespace", "") if kind.namespaced else "", meta["name"])
+        self._objects.setdefault(kind.key, {})[key] = obj
+        return self._publish(WatchEvent(event_type, kind, obj))
+
+    def remove(self, kind: ResourceKind, namespace: str, name: str) -> WatchEvent | None:
+        bucket = self._objects.get(kind.key, {})
+        obj = bucket.pop((namespace if kind.namespaced else "", name), None)
+        if obj is None:
+            return None
+        obj = dict(obj)
+        obj["metadata"] = dict(obj["metadata"])
+        obj["metadata"]["resourceVersion"] = self.next_version()
+        return self._publish(WatchEvent("DELETED", kind, obj))
+
+    def _publish(self, event: WatchEvent) -> WatchEvent:
+        self._history.append(event)
+        for sub in list(self._subscribers):
+            sub(event)
+        return event
+
+    # watch -----------------------------------------------------------------------------------
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        self._subscribers.append(subscriber)
+
+        def unsubscribe() -> None:
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
+
+        return unsubscribe
+
+    def events_since(self, resource_version: int) -> list[WatchEvent]:
+        """Events after `resource_version`; Gone (410) when the history no longer reaches back."""
+        if resource_version >= self.resource_version:
+            return []
+        if self._history and self._history[0].resource_version > resource_version + 1:
+            raise Gone(
+                f"too old resource version: {resource_version} "
+                f"({self._history[0].resource_version - 1})"
+            )
+        if not self._history and resource_version < self.resource_version:
+            raise Gone(f"too old resource version: {resource_version} ({self.resource_version})")
+        return [e for e in self._history if e.resource_version > resource_version]
+
+    # persistence -----------------------------------------------------------------------------
+
+    def dump(self) -> dict[str, Any]:
+        """Every object with the counter, as plain JSON-able data."""
+        objects = [
+            {"group": kind.group, "plural": kind.plural, "object": obj}
+            for kind, obj in self.items()
+        ]
+        return {"resourceVersion": self.resource_version, "objects": objects}
+
+    def load(self, data: dict[str, Any]) -> None:
+        """Replace the contents with a `dump()`; history restarts at the restored counter."""
+        self._objects.clear()
+        self._history.clear()
+        for entry in data["objects"]:
+            kind = self.registry.by_plural(entry["group"], entry["plural"])
+            if kind is None:
+                continue
+            obj = entry["object"]
+            meta = obj["metadata"]
+            key = (meta.get("namespace", "") if kind.namespaced else "", meta["name"])
+            self._objects.setdefault(kind.key, {})[key] = obj
+        self.resource_version = int(data["resourceVersion"])
+
+    def apply_event(self, group: str, plural: str, event_type: str, obj: Obj) -> None:
+        """Replay one journaled change exactly (keeps its resourceVersion; no publish)."""
+        kind = self.registry.by_plural(group, plural)
+        if kind is None:
+            return
+        meta = obj["metadata"]
+        key = (meta.get("namespace", "") if kind.namespaced else "", meta["name"])
+        if event_type == "DELETED":
+            self._objects.get(kind.key, {}).pop(key, None)
+        else:
+            self._objects.setdefault(kind.key, {})[key] = obj
+        self.resource_version = max(self.resource_version, int(meta["resourceVersion"]))
