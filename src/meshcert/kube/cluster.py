@@ -8,6 +8,7 @@ it durable before the client gets its answer).
 
 from __future__ import annotations
 
+import builtins
 import copy
 import random
 import re
@@ -68,14 +69,14 @@ class Cluster:
         self.store = Store(self.registry)
         self.lock = self.store.lock
         self.clock: Clock = clock or SystemClock()
-        self.mutating_hooks: list[MutatingHook] = []
-        self.validating_hooks: list[ValidatingHook] = []
-        self.controllers: list[Controller] = []
-        self.commit_listeners: list[CommitListener] = []
+        self.mutating_hooks: builtins.list[MutatingHook] = []
+        self.validating_hooks: builtins.list[ValidatingHook] = []
+        self.controllers: builtins.list[Controller] = []
+        self.commit_listeners: builtins.list[CommitListener] = []
         self.validator: Validator | None = None
         self.uid_factory: Callable[[], str] = lambda: str(uuid.uuid4())
         self._pending: deque[WatchEvent] = deque()
-        self._changes: list[WatchEvent] = []
+        self._changes: builtins.list[WatchEvent] = []
         self._depth = 0
         self._reconciling = False
         self.extensions: dict[str, Any] = {}
@@ -101,13 +102,15 @@ class Cluster:
     # reads -----------------------------------------------------------------------------------
 
     def get(self, kind: ResourceKind, namespace: str, name: str) -> Obj:
-        obj = self.store.get(kind, namespace, name)
+        with self.lock:
+            obj = self.store.get(kind, namespace, name)
         if obj is None:
             raise errors.not_found(kind.plural, kind.group, name)
         return obj
 
     def find(self, kind: ResourceKind, namespace: str, name: str) -> Obj | None:
-        return self.store.get(kind, namespace, name)
+        with self.lock:
+            return self.store.get(kind, namespace, name)
 
     def list(
         self,
@@ -115,8 +118,9 @@ class Cluster:
         namespace: str | None = None,
         labels: LabelSelector | None = None,
         fields: FieldSelector | None = None,
-    ) -> list[Obj]:
-        items = self.store.list(kind, namespace)
+    ) -> builtins.list[Obj]:
+        with self.lock:
+            items = self.store.list(kind, namespace)
         if labels is not None and not labels.empty:
             items = [o for o in items if labels.matches(o["metadata"].get("labels"))]
         if fields is not None and not fields.empty:
@@ -213,7 +217,7 @@ class Cluster:
                 raise errors.BadRequest("metadata must be an object")
             name = name or str(meta.get("name", ""))
             ns = namespace if kind.namespaced else ""
-            if kind.namespaced and meta.get("namespace") and namespace:
+            if kind.namespaced and meta.get("namespace") and namespace:  # noqa: SIM102
                 if meta["namespace"] != namespace:
                     raise errors.BadRequest(
                         "the namespace of the provided object does not match the namespace "
@@ -378,7 +382,7 @@ class Cluster:
         namespace: str | None,
         labels: LabelSelector | None = None,
         fields: FieldSelector | None = None,
-    ) -> list[Obj]:
+    ) -> builtins.list[Obj]:
         with self.transaction():
             victims = self.list(kind, namespace, labels, fields)
             for obj in victims:
@@ -407,21 +411,23 @@ class Cluster:
         if self.store.get(self.kind("", "namespaces"), "", namespace) is None:
             return
         now = timestamp(self.clock.now())
-        event = {
+        involved_ref: dict[str, str] = {
+            "apiVersion": str(involved.get("apiVersion", "")),
+            "kind": str(involved.get("kind", "")),
+            "name": str(meta["name"]),
+            "uid": str(meta.get("uid", "")),
+            "resourceVersion": str(meta.get("resourceVersion", "")),
+        }
+        if meta.get("namespace"):
+            involved_ref["namespace"] = str(meta["namespace"])
+        event: Obj = {
             "apiVersion": "v1",
             "kind": "Event",
             "metadata": {
                 "name": f"{meta['name']}.{uuid.uuid4().hex[:16]}",
                 "namespace": namespace,
             },
-            "involvedObject": {
-                "apiVersion": involved.get("apiVersion", ""),
-                "kind": involved.get("kind", ""),
-                "name": meta["name"],
-                "namespace": meta.get("namespace", ""),
-                "uid": meta.get("uid", ""),
-                "resourceVersion": meta.get("resourceVersion", ""),
-            },
+            "involvedObject": involved_ref,
             "reason": reason,
             "message": message,
             "type": type_,
@@ -432,8 +438,6 @@ class Cluster:
             "lastTimestamp": now,
             "count": 1,
         }
-        if not event["involvedObject"]["namespace"]:
-            del event["involvedObject"]["namespace"]
         self.create(event_kind, event, namespace)
 
     # internals -------------------------------------------------------------------------------
@@ -553,6 +557,19 @@ class Cluster:
                 self.delete(rk, meta.get("namespace", ""), meta["name"])
 
 
+def new_cluster(clock: Clock | None = None) -> Cluster:
+    """A cluster with everything built in wired: schema validation, defaulting and the
+    built-in controllers. (Programs, files and logs are set up by the constructor.)"""
+    from .controllers import builtin_controllers, builtin_hooks
+    from .validation import validate_object
+
+    cluster = Cluster(clock=clock)
+    cluster.validator = validate_object
+    cluster.mutating_hooks.extend(builtin_hooks())
+    cluster.controllers.extend(builtin_controllers())
+    return cluster
+
+
 def random_name_suffix(length: int = 5) -> str:
     """The suffix alphabet Kubernetes uses for generated names (no vowels, no look-alikes)."""
     return _random_suffix(length)
@@ -569,6 +586,7 @@ def hash_suffix(text: str) -> str:
 
 __all__ = [
     "Cluster",
+    "new_cluster",
     "CommitListener",
     "Controller",
     "hash_suffix",

@@ -98,7 +98,7 @@ class KindRegistry:
         return self._by_kind.get((group, kind))
 
     def for_object(self, api_version: str, kind: str) -> ResourceKind | None:
-        """The served kind for an object's apiVersion/kind, or None if that version is not served."""
+        """The served kind for an object's apiVersion/kind; None if that version is not served."""
         group, version = split_api_version(api_version)
         rk = self._by_kind.get((group, kind))
         if rk is None or version not in rk.versions:

@@ -6,6 +6,7 @@ Objects handed out are the stored dicts themselves; callers copy before they cha
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -54,14 +55,14 @@ class Store:
         self.resource_version = 0
         self._objects: dict[tuple[str, str], dict[ObjKey, Obj]] = {}
         self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: builtins.list[Subscriber] = []
 
     # reads -----------------------------------------------------------------------------------
 
     def get(self, kind: ResourceKind, namespace: str, name: str) -> Obj | None:
         return self._objects.get(kind.key, {}).get((namespace if kind.namespaced else "", name))
 
-    def list(self, kind: ResourceKind, namespace: str | None = None) -> list[Obj]:
+    def list(self, kind: ResourceKind, namespace: str | None = None) -> builtins.list[Obj]:
         """Objects of a kind, in one namespace or all (namespace None), sorted by (ns, name)."""
         bucket = self._objects.get(kind.key, {})
         if namespace is None or not kind.namespaced:
@@ -120,7 +121,7 @@ class Store:
 
         return unsubscribe
 
-    def events_since(self, resource_version: int) -> list[WatchEvent]:
+    def events_since(self, resource_version: int) -> builtins.list[WatchEvent]:
         """Events after `resource_version`; Gone (410) when the history no longer reaches back."""
         if resource_version >= self.resource_version:
             return []

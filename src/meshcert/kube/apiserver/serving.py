@@ -1,0 +1,87 @@
+"""HTTPS serving with uvicorn: one app on any number of loopback ports in one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from .app import ApiApp
+
+
+def ssl_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
+    """A server context from PEM bytes (the ssl module loads chains only from files)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_alpn_protocols(["http/1.1"])
+    with tempfile.TemporaryDirectory(prefix="meshcert-tls-") as tmp:
+        cert, key = Path(tmp) / "tls.crt", Path(tmp) / "tls.key"
+        cert.write_bytes(cert_pem)
+        key.touch(mode=0o600)
+        key.write_bytes(key_pem)
+        ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+class ApiServer:
+    """Serves `app` over HTTPS; ports can be added and removed while it runs."""
+
+    def __init__(
+        self, app: ApiApp, cert_pem: bytes, key_pem: bytes, host: str = "127.0.0.1"
+    ) -> None:
+        self.app = app
+        self.host = host
+        self.ssl = ssl_context(cert_pem, key_pem)
+        self._servers: dict[int, tuple[Any, asyncio.Task[None]]] = {}
+
+    @property
+    def ports(self) -> list[int]:
+        return sorted(self._servers)
+
+    async def start_port(self, port: int = 0) -> int:
+        """Listen on `port` (0: any free port) and return the bound port."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, port))
+        except OSError:
+            sock.close()
+            raise
+        sock.listen(1024)
+        sock.setblocking(False)
+        bound = int(sock.getsockname()[1])
+        config = uvicorn.Config(
+            self.app,
+            lifespan="off",
+            ws="websockets",
+            log_level="warning",
+            access_log=False,
+            timeout_keep_alive=75,
+            ws_ping_interval=None,
+        )
+        config.load()
+        config.ssl = self.ssl
+        server = uvicorn.Server(config)
+        await server.startup(sockets=[sock])
+        task = asyncio.create_task(server.main_loop())
+        self._servers[bound] = (server, task)
+        return bound
+
+    async def stop_port(self, port: int) -> None:
+        entry = self._servers.pop(port, None)
+        if entry is None:
+            return
+        server, task = entry
+        server.should_exit = True
+        server.force_exit = True
+        await task
+        await server.shutdown()
+
+    async def stop(self) -> None:
+        for port in list(self._servers):
+            await self.stop_port(port)
