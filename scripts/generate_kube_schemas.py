@@ -1,4 +1,4 @@
-"""Generate `src/meshcert/kube/schemas/kubernetes.json` from the schemas `kubernetes-validate` ships.
+"""Generate `src/meshcert/kube/schemas/kubernetes.json` from kubernetes-validate's schemas.
 
 Takes the Kubernetes 1.37 definitions reachable from the root schema of every built-in kind the
 lab serves (plus their lists and the meta types the API answers with), turns them into OpenAPI v3
@@ -34,6 +34,38 @@ EXTRA_ROOTS = (
     "io.k8s.apimachinery.pkg.apis.meta.v1.Patch",
     "io.k8s.api.autoscaling.v1.Scale",
 )
+# Closed sets of values the API server enforces (marked +enum in Kubernetes' Go types, shown by
+# `kubectl explain` as ENUM) that kubernetes-validate's schemas leave out.
+_PROTOCOLS = ("SCTP", "TCP", "UDP")
+_TRAFFIC_POLICIES = ("Cluster", "Local")
+ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("io.k8s.api.core.v1.Container", "imagePullPolicy"): ("Always", "IfNotPresent", "Never"),
+    ("io.k8s.api.core.v1.Container", "terminationMessagePolicy"): (
+        "FallbackToLogsOnError",
+        "File",
+    ),
+    ("io.k8s.api.core.v1.ContainerPort", "protocol"): _PROTOCOLS,
+    ("io.k8s.api.core.v1.ServicePort", "protocol"): _PROTOCOLS,
+    ("io.k8s.api.core.v1.PodSpec", "restartPolicy"): ("Always", "Never", "OnFailure"),
+    ("io.k8s.api.core.v1.PodSpec", "dnsPolicy"): (
+        "ClusterFirst",
+        "ClusterFirstWithHostNet",
+        "Default",
+        "None",
+    ),
+    ("io.k8s.api.core.v1.ServiceSpec", "type"): (
+        "ClusterIP",
+        "ExternalName",
+        "LoadBalancer",
+        "NodePort",
+    ),
+    ("io.k8s.api.core.v1.ServiceSpec", "sessionAffinity"): ("ClientIP", "None"),
+    ("io.k8s.api.core.v1.ServiceSpec", "externalTrafficPolicy"): _TRAFFIC_POLICIES,
+    ("io.k8s.api.core.v1.ServiceSpec", "internalTrafficPolicy"): _TRAFFIC_POLICIES,
+    ("io.k8s.api.apps.v1.DeploymentStrategy", "type"): ("Recreate", "RollingUpdate"),
+    ("io.k8s.api.apps.v1.StatefulSetSpec", "podManagementPolicy"): ("OrderedReady", "Parallel"),
+    ("io.k8s.api.core.v1.Toleration", "operator"): ("Equal", "Exists"),
+}
 # Keys carried over from the source schemas; everything else (e.g. `$schema`) is dropped.
 KEPT_KEYS = frozenset(
     {
@@ -142,6 +174,9 @@ def definition(name: str, node: dict[str, Any]) -> dict[str, Any]:
         )
         return out
     props = out.get("properties", {})
+    for (owner, field), values in ENUMS.items():
+        if owner == name:
+            props[field]["enum"] = list(values)
     if "x-kubernetes-group-version-kind" in out:
         # kubernetes-validate pins apiVersion/kind with an enum; the API server's schemas don't.
         for field in ("apiVersion", "kind"):

@@ -22,7 +22,11 @@ from . import errors
 from .admission import AdmissionRequest, MutatingHook, ValidatingHook
 from .clock import Clock, SystemClock, timestamp
 from .errors import Cause, KubeError
+from .execution.filesystem import FileSystems
+from .execution.programs import ProgramRegistry
+from .execution.shipped import shipped_programs
 from .kinds import KindRegistry, ResourceKind
+from .logs import LogBook
 from .selectors import FieldSelector, LabelSelector
 from .served_kinds import default_registry
 from .store import Obj, Store, WatchEvent
@@ -49,6 +53,7 @@ class Controller(Protocol):
 
 CommitListener = Callable[[list[WatchEvent]], None]
 Validator = Callable[[ResourceKind, Obj], None]
+Pruner = Callable[[ResourceKind, Obj], "builtins.list[str]"]
 Patcher = Callable[..., Obj]
 
 
@@ -74,12 +79,16 @@ class Cluster:
         self.controllers: builtins.list[Controller] = []
         self.commit_listeners: builtins.list[CommitListener] = []
         self.validator: Validator | None = None
+        self.pruner: Pruner | None = None
         self.uid_factory: Callable[[], str] = lambda: str(uuid.uuid4())
         self._pending: deque[WatchEvent] = deque()
         self._changes: builtins.list[WatchEvent] = []
         self._depth = 0
         self._reconciling = False
         self.extensions: dict[str, Any] = {}
+        self.programs: ProgramRegistry = shipped_programs()
+        self.files = FileSystems(self.store)
+        self.logs = LogBook(self.store, self.clock)
 
     # kinds -----------------------------------------------------------------------------------
 
@@ -152,11 +161,17 @@ class Cluster:
         namespace: str = "",
         *,
         dry_run: bool = False,
+        field_manager: str = "",
+        dropped: builtins.list[str] | None = None,
     ) -> Obj:
+        """Create an object. `field_manager` is recorded in managedFields; with `dropped` given,
+        unknown fields are removed and their paths appended to it (fieldValidation Warn or
+        Ignore) instead of failing the request (Strict)."""
         with self.transaction():
             obj = copy.deepcopy(obj)
             obj["apiVersion"] = obj.get("apiVersion") or kind.api_version()
             obj["kind"] = obj.get("kind") or kind.kind
+            self._decode(kind, obj, dropped)
             meta = obj.get("metadata")
             if meta is None:
                 meta = obj["metadata"] = {}
@@ -189,6 +204,7 @@ class Cluster:
             meta["creationTimestamp"] = timestamp(self.clock.now())
             if kind.kind not in _NO_GENERATION:
                 meta["generation"] = 1
+            obj = self._track(kind, None, obj, field_manager)
             request = AdmissionRequest("CREATE", kind, ns, name, obj, None, dry_run)
             self._admit(request)
             obj = request.object or obj
@@ -208,10 +224,13 @@ class Cluster:
         *,
         subresource: str = "",
         dry_run: bool = False,
+        field_manager: str = "",
+        dropped: builtins.list[str] | None = None,
     ) -> Obj:
         """Replace an object (PUT). Honours the resourceVersion precondition when given."""
         with self.transaction():
             obj = copy.deepcopy(obj)
+            self._decode(kind, obj, dropped)
             meta = obj.get("metadata")
             if not isinstance(meta, dict):
                 raise errors.BadRequest("metadata must be an object")
@@ -232,6 +251,7 @@ class Cluster:
             wanted = meta.get("resourceVersion")
             if wanted and wanted != current["metadata"]["resourceVersion"]:
                 raise self.conflict(kind, name)
+            obj = self._track(kind, current, obj, field_manager, subresource)
             return self._replace(kind, current, obj, subresource=subresource, dry_run=dry_run)
 
     def conflict(self, kind: ResourceKind, name: str) -> errors.Conflict:
@@ -307,23 +327,39 @@ class Cluster:
         field_manager: str = "",
         force: bool = False,
         dry_run: bool = False,
+        dropped: builtins.list[str] | None = None,
     ) -> tuple[Obj, bool]:
         """Apply a patch; returns (object, created). Apply patches create missing objects."""
         from . import patching
 
         with self.transaction():
+            now = timestamp(self.clock.now())
             ns = namespace if kind.namespaced else ""
             current = self.store.get(kind, ns, name)
             if current is None:
                 if patch_type != patching.APPLY:
                     raise errors.not_found(kind.plural, kind.group, name)
+                if dropped is not None and isinstance(body, dict):
+                    body = copy.deepcopy(body)
+                    self._decode(kind, body, dropped)
                 obj = patching.server_side_apply(
-                    kind, None, body, field_manager=field_manager, force=force
+                    kind, None, body, field_manager=field_manager, force=force, now=now
                 )
                 return self.create(kind, obj, ns, dry_run=dry_run), True
+            if patch_type == patching.APPLY and dropped is not None and isinstance(body, dict):
+                body = copy.deepcopy(body)
+                self._decode(kind, body, dropped)
             new = patching.apply_patch(
-                kind, current, patch_type, body, field_manager=field_manager, force=force
+                kind,
+                current,
+                patch_type,
+                body,
+                field_manager=field_manager,
+                force=force,
+                now=now,
+                subresource=subresource,
             )
+            self._decode(kind, new, dropped)
             wanted = (new.get("metadata") or {}).get("resourceVersion")
             if wanted and wanted != current["metadata"]["resourceVersion"]:
                 raise self.conflict(kind, name)
@@ -487,6 +523,23 @@ class Cluster:
             [Cause("FieldValueInvalid", f'Invalid value: "{name}": {detail}', "metadata.name")],
         )
 
+    def _decode(self, kind: ResourceKind, obj: Obj, dropped: builtins.list[str] | None) -> None:
+        """Drop unknown fields into `dropped` (non-strict field validation); Strict leaves
+        them for the validator to reject."""
+        if dropped is not None and self.pruner is not None:
+            dropped.extend(self.pruner(kind, obj))
+
+    def _track(
+        self, kind: ResourceKind, old: Obj | None, new: Obj, manager: str, subresource: str = ""
+    ) -> Obj:
+        """`new` with managedFields updated for a create or update by `manager`."""
+        if not manager:
+            return new
+        from .patching import track_update
+
+        now = timestamp(self.clock.now())
+        return track_update(kind, old, new, field_manager=manager, subresource=subresource, now=now)
+
     def _admit(self, request: AdmissionRequest) -> None:
         for mhook in self.mutating_hooks:
             mhook.mutate(self, request)
@@ -561,10 +614,11 @@ def new_cluster(clock: Clock | None = None) -> Cluster:
     """A cluster with everything built in wired: schema validation, defaulting and the
     built-in controllers. (Programs, files and logs are set up by the constructor.)"""
     from .controllers import builtin_controllers, builtin_hooks
-    from .validation import validate_object
+    from .validation import prune_unknown_fields, validate_object
 
     cluster = Cluster(clock=clock)
     cluster.validator = validate_object
+    cluster.pruner = prune_unknown_fields
     cluster.mutating_hooks.extend(builtin_hooks())
     cluster.controllers.extend(builtin_controllers())
     return cluster
@@ -586,10 +640,10 @@ def hash_suffix(text: str) -> str:
 
 __all__ = [
     "Cluster",
-    "new_cluster",
     "CommitListener",
     "Controller",
     "hash_suffix",
+    "new_cluster",
     "random_name_suffix",
     "spec_of",
 ]

@@ -161,6 +161,14 @@ class LabFiles:
         """Delete every file of the lab."""
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def discard_state(self) -> None:
+        """Delete the lab's state but keep its server log (why a start failed)."""
+        if not self.dir.is_dir():
+            return
+        for path in self.dir.iterdir():
+            if path != self.log and path.is_file():
+                path.unlink(missing_ok=True)
+
     def take_lock(self) -> IO[bytes] | None:
         """Take the serving lock; None when another process holds it. Keep the handle open."""
         self.make()

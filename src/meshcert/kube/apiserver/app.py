@@ -151,7 +151,7 @@ class ApiApp:
         self, request: Request, cluster: Cluster, target: ResourceTarget
     ) -> Response:
         method = request.method
-        params = resources.Params(dict(request.query_params))
+        params = resources.Params(dict(request.query_params), request.headers.get("user-agent", ""))
         sub = target.subresource
         if sub == "log":
             return await podlogs.serve_logs(cluster, target, params)
@@ -197,6 +197,7 @@ class ApiApp:
             return json_response(
                 self._table(cluster, target, [reply.body], request, cluster.store.resource_version),
                 reply.status,
+                reply.headers,
             )
         return json_response(reply.body, reply.status, reply.headers)
 

@@ -7,6 +7,7 @@ layer only decodes the request and writes the reply.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,7 @@ class Params:
     """The query parameters the verbs read."""
 
     query: dict[str, str]
+    user_agent: str = ""
 
     def get(self, key: str, default: str = "") -> str:
         return self.query.get(key, default)
@@ -47,15 +49,36 @@ class Params:
 
     @property
     def field_manager(self) -> str:
-        return self.get("fieldManager")
+        """The named manager, else the client's user agent up to its first `/`, as the
+        apiserver records writers that give no fieldManager (`OpenAPI-Generator`)."""
+        return self.get("fieldManager") or self.user_agent.split("/", 1)[0][:128]
 
     @property
     def force(self) -> bool:
         return self.get("force") in ("true", "1")
 
     @property
-    def strict(self) -> bool:
-        return self.get("fieldValidation", "Strict") == "Strict"
+    def field_validation(self) -> str:
+        """Strict, Warn or Ignore; Warn when absent, the apiserver's default since 1.23."""
+        value = self.get("fieldValidation") or "Warn"
+        if value not in ("Strict", "Warn", "Ignore"):
+            raise errors.BadRequest(
+                f"fieldValidation parameter unsupported: {value!r}; valid values are "
+                "Strict, Warn and Ignore"
+            )
+        return value
+
+    def dropped(self) -> list[str] | None:
+        """Where the cluster collects the unknown fields it drops; None under Strict."""
+        return None if self.field_validation == "Strict" else []
+
+
+def warnings_header(params: Params, dropped: list[str] | None) -> dict[str, str]:
+    """The `Warning` header naming each dropped unknown field (fieldValidation=Warn)."""
+    if not dropped or params.field_validation != "Warn":
+        return {}
+    quoted = (json.dumps(f'unknown field "{path}"') for path in dropped)
+    return {"Warning": ", ".join(f"299 - {text}" for text in quoted)}
 
 
 def present(obj: Obj, kind: ResourceKind, version: str) -> Obj:
@@ -130,9 +153,21 @@ def create(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) 
     obj = dict(obj)
     obj["apiVersion"] = target.kind.api_version(target.version)
     obj["kind"] = target.kind.kind
+    dropped = params.dropped()
     with cluster.lock:
-        created = cluster.create(target.kind, obj, target.namespace or "", dry_run=params.dry_run)
-        return Reply(201, present(created, target.kind, target.version))
+        created = cluster.create(
+            target.kind,
+            obj,
+            target.namespace or "",
+            dry_run=params.dry_run,
+            field_manager=params.field_manager,
+            dropped=dropped,
+        )
+        return Reply(
+            201,
+            present(created, target.kind, target.version),
+            warnings_header(params, dropped),
+        )
 
 
 def update(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) -> Reply:
@@ -141,6 +176,7 @@ def update(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) 
     obj = dict(_check_body_kind(target, body))
     obj["apiVersion"] = target.kind.api_version(target.version)
     obj["kind"] = target.kind.kind
+    dropped = params.dropped()
     with cluster.lock:
         updated = cluster.update(
             target.kind,
@@ -149,8 +185,14 @@ def update(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) 
             target.name,
             subresource=target.subresource,
             dry_run=params.dry_run,
+            field_manager=params.field_manager,
+            dropped=dropped,
         )
-        return Reply(200, present(updated, target.kind, target.version))
+        return Reply(
+            200,
+            present(updated, target.kind, target.version),
+            warnings_header(params, dropped),
+        )
 
 
 def patch(
@@ -169,6 +211,7 @@ def patch(
             )
         if isinstance(body, dict):
             _check_body_kind(target, body)
+    dropped = params.dropped()
     with cluster.lock:
         if target.subresource == "scale":
             current = cluster.get(target.kind, target.namespace or "", target.name)
@@ -188,8 +231,13 @@ def patch(
             field_manager=params.field_manager,
             force=params.force,
             dry_run=params.dry_run,
+            dropped=dropped,
         )
-        return Reply(201 if created else 200, present(obj, target.kind, target.version))
+        return Reply(
+            201 if created else 200,
+            present(obj, target.kind, target.version),
+            warnings_header(params, dropped),
+        )
 
 
 def delete(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) -> Reply:

@@ -58,15 +58,17 @@ class ApiServer:
         config = uvicorn.Config(
             self.app,
             lifespan="off",
-            ws="websockets",
+            ws="websockets-sansio",
             log_level="warning",
             access_log=False,
             timeout_keep_alive=75,
             ws_ping_interval=None,
+            timeout_graceful_shutdown=2,
         )
         config.load()
         config.ssl = self.ssl
         server = uvicorn.Server(config)
+        server.lifespan = config.lifespan_class(config)
         await server.startup(sockets=[sock])
         task = asyncio.create_task(server.main_loop())
         self._servers[bound] = (server, task)
@@ -78,9 +80,15 @@ class ApiServer:
             return
         server, task = entry
         server.should_exit = True
-        server.force_exit = True
         await task
+        # Idle connections close at once; open watches and exec streams get the graceful
+        # timeout, then their transports are aborted so that nothing outlives the server.
         await server.shutdown()
+        for connection in list(server.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()
+        await asyncio.sleep(0)
 
     async def stop(self) -> None:
         for port in list(self._servers):

@@ -1,0 +1,61 @@
+"""The Typer app behind the `meshcert` console script, and `main()`.
+
+`app` is built on first use, so `main()` can serve `lab up --detach` without loading Typer
+(see `quick_up`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from . import quick_up
+
+if TYPE_CHECKING:
+    import typer
+
+
+@cache
+def build_app() -> typer.Typer:
+    import typer
+
+    from .lab_commands import lab_app
+
+    app = typer.Typer(
+        name="meshcert",
+        help="A self-hostable Istio certification platform on a simulated cluster.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    app.add_typer(lab_app, name="lab")
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return build_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def main() -> None:
+    """Run the CLI; an unexpected failure is one line on stderr and exit code 1."""
+    try:
+        code = quick_up.run(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
+        build_app()(prog_name="meshcert")
+    except Exception as exc:  # the CLI translates: a user never sees a traceback
+        if os.environ.get("MESHCERT_DEBUG"):
+            raise
+        print(
+            f"meshcert: internal error: {exc!r} (set MESHCERT_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

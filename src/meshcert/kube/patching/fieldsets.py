@@ -1,0 +1,259 @@
+"""Field paths and field sets in the apiserver's `FieldsV1` notation.
+
+A path is a tuple of elements: `f:<field>` (a field of an object), `k:{"name":"web"}` (the item
+of an associative list with those key values), `v:"value"` (an item of a set) or `i:<index>`.
+A field set holds the leaves and list items a manager owns; `encode` and `decode` convert it
+to and from the nested `fieldsV1` mapping (`.` marks an item that has owned children), and
+`describe` renders a path as conflict messages do (`.spec.template.spec.containers[name="web"]`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..kinds import ResourceKind
+from . import shapes
+
+FieldPath = tuple[str, ...]
+FieldSet = frozenset[FieldPath]
+
+# Fields no manager owns (the apiserver strips them from every managed set).
+_SYSTEM_FIELDS: tuple[FieldPath, ...] = (
+    ("f:apiVersion",),
+    ("f:kind",),
+    *(
+        ("f:metadata", f"f:{name}")
+        for name in (
+            "name",
+            "namespace",
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "selfLink",
+            "managedFields",
+            "clusterName",
+        )
+    ),
+)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def key_values(item: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The key fields of an associative-list item, defaulted keys filled in."""
+    out: dict[str, Any] = {}
+    for k in sorted(keys):
+        if k in item:
+            out[k] = item[k]
+        elif k in shapes.KEY_DEFAULTS:
+            out[k] = shapes.KEY_DEFAULTS[k]
+    return out
+
+
+def key_element(item: dict[str, Any], keys: tuple[str, ...]) -> str:
+    return "k:" + _json(key_values(item, keys))
+
+
+def value_element(value: Any) -> str:
+    return "v:" + _json(value)
+
+
+# --- building sets from objects ----------------------------------------------------------
+
+
+def fields_of(kind: ResourceKind, obj: dict[str, Any], subresource: str = "") -> FieldSet:
+    """Every leaf and list item of `obj`, less the fields no manager owns."""
+    out: set[FieldPath] = set()
+    _walk_map(kind, (), (), obj, out)
+    return scoped(kind, frozenset(out), subresource)
+
+
+def scoped(kind: ResourceKind, fields: FieldSet, subresource: str = "") -> FieldSet:
+    """`fields` without system fields, and without what the request's endpoint resets.
+
+    Writes to the main resource of a kind with a status subresource do not own `status`;
+    writes to `status` own nothing else.
+    """
+
+    def kept(path: FieldPath) -> bool:
+        if any(path[: len(s)] == s for s in _SYSTEM_FIELDS) or path == ("f:metadata",):
+            return False
+        if subresource == "status":
+            return path[:1] == ("f:status",)
+        return not ("status" in kind.subresources and path[:1] == ("f:status",))
+
+    return frozenset(p for p in fields if kept(p))
+
+
+def _walk_map(
+    kind: ResourceKind,
+    schema_path: tuple[str, ...],
+    path: FieldPath,
+    value: dict[str, Any],
+    out: set[FieldPath],
+) -> None:
+    for name, child in value.items():
+        _walk_value(kind, (*schema_path, name), (*path, f"f:{name}"), child, out)
+
+
+def _walk_value(
+    kind: ResourceKind,
+    schema_path: tuple[str, ...],
+    path: FieldPath,
+    value: Any,
+    out: set[FieldPath],
+) -> None:
+    if isinstance(value, dict):
+        if not value or shapes.map_is_atomic(kind, schema_path):
+            out.add(path)
+        else:
+            _walk_map(kind, schema_path, path, value, out)
+        return
+    if not isinstance(value, list) or not value:
+        out.add(path)
+        return
+    shape = shapes.list_shape(kind, schema_path)
+    if shape.kind == "set" and not any(isinstance(v, (dict, list)) for v in value):
+        out.update((*path, value_element(v)) for v in value)
+    elif shape.kind == "map" and all(isinstance(v, dict) for v in value):
+        for item in value:
+            item_path = (*path, key_element(item, shape.keys))
+            out.add(item_path)
+            _walk_map(kind, schema_path, item_path, item, out)
+    else:
+        out.add(path)
+
+
+def parents(fields: FieldSet) -> frozenset[FieldPath]:
+    """Every strict prefix of a path in `fields`."""
+    return frozenset(p[:i] for p in fields for i in range(1, len(p)))
+
+
+# --- navigating objects ----------------------------------------------------------------------
+
+_ABSENT = object()
+
+
+def _step(node: Any, element: str) -> tuple[Any, Any]:
+    """(container, handle) of `element` inside `node`: a dict and key, or a list and index."""
+    tag, _, rest = element.partition(":")
+    if tag == "f" and isinstance(node, dict):
+        return node, rest
+    if isinstance(node, list):
+        if tag == "i":
+            index = int(rest)
+            return (node, index) if 0 <= index < len(node) else (None, None)
+        wanted = json.loads(rest)
+        for index, item in enumerate(node):
+            if tag == "v" and item == wanted:
+                return node, index
+            if tag == "k" and isinstance(item, dict) and key_values(item, tuple(wanted)) == wanted:
+                return node, index
+    return None, None
+
+
+def value_at(obj: Any, path: FieldPath) -> Any:
+    """The value at `path`, or `ABSENT`."""
+    node = obj
+    for element in path:
+        holder, handle = _step(node, element)
+        if holder is None:
+            return _ABSENT
+        if isinstance(holder, dict) and handle not in holder:
+            return _ABSENT
+        node = holder[handle]
+    return node
+
+
+ABSENT = _ABSENT
+
+
+def remove_at(obj: dict[str, Any], path: FieldPath) -> bool:
+    """Remove the field or list item at `path` from `obj` in place; True if it was there."""
+    node: Any = obj
+    for element in path[:-1]:
+        holder, handle = _step(node, element)
+        if holder is None or (isinstance(holder, dict) and handle not in holder):
+            return False
+        node = holder[handle]
+    holder, handle = _step(node, path[-1])
+    if holder is None or (isinstance(holder, dict) and handle not in holder):
+        return False
+    del holder[handle]
+    return True
+
+
+# --- FieldsV1 and messages -------------------------------------------------------------------
+
+
+def encode(fields: FieldSet) -> dict[str, Any]:
+    """The nested `fieldsV1` mapping of a field set."""
+    tree: dict[str, Any] = {}
+    inner = parents(fields)
+    for path in sorted(fields):
+        node = tree
+        for element in path:
+            node = node.setdefault(element, {})
+        if path in inner:
+            node["."] = {}
+    return _sorted_tree(tree)
+
+
+def _sorted_tree(tree: dict[str, Any]) -> dict[str, Any]:
+    return {k: _sorted_tree(tree[k]) for k in sorted(tree, key=lambda k: (k != ".", k))}
+
+
+def decode(tree: Any) -> FieldSet:
+    """The field set of a `fieldsV1` mapping (unknown shapes yield nothing)."""
+    out: set[FieldPath] = set()
+
+    def walk(node: dict[str, Any], path: FieldPath) -> None:
+        for element, child in node.items():
+            if element == ".":
+                out.add(path)
+                continue
+            here = (*path, element)
+            if not isinstance(child, dict) or not child:
+                out.add(here)
+            else:
+                walk(child, here)
+
+    if isinstance(tree, dict):
+        walk(tree, ())
+    return frozenset(out)
+
+
+def _go_string(value: Any) -> str:
+    """A value as the structured-merge-diff library prints it in a path."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "[" + ",".join(_go_string(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ";".join(f"{k}={_go_string(value[k])}" for k in sorted(value)) + "}"
+    return str(value)
+
+
+def describe(path: FieldPath) -> str:
+    """`.spec.template.spec.containers[name="web"].image`, as conflict messages name fields."""
+    parts: list[str] = []
+    for element in path:
+        tag, _, rest = element.partition(":")
+        if tag == "f":
+            parts.append(f".{rest}")
+        elif tag == "k":
+            keys = json.loads(rest)
+            parts.append("[" + ",".join(f"{k}={_go_string(keys[k])}" for k in keys) + "]")
+        elif tag == "v":
+            parts.append(f"[={_go_string(json.loads(rest))}]")
+        else:
+            parts.append(f"[{rest}]")
+    return "".join(parts)

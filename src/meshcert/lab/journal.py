@@ -1,0 +1,157 @@
+"""A lab's durable state: an append-only journal of committed changes plus periodic snapshots.
+
+Every accepted request ends in one commit (the cluster's commit listeners get all the changes
+of that request before the API answers); `Journal.record` appends them as JSON lines and syncs
+the file once, so an acknowledged change is on disk. `Journal.snapshot` writes the whole store
+atomically (temp file + rename) and then empties the journal. `recover` loads the snapshot and
+replays the journal; a torn last line (a crash mid-write, never acknowledged) is ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from meshcert.kube.store import Store, WatchEvent
+
+from .errors import LabStateError
+from .state import fsync_dir, write_atomic
+
+FORMAT = 1
+# Snapshot (and empty the journal) once it holds this many changes.
+COMPACT_AFTER = 2000
+
+_sync = getattr(os, "fdatasync", os.fsync)
+
+
+def encode_change(event: WatchEvent) -> dict[str, Any]:
+    return {
+        "type": event.type,
+        "group": event.kind.group,
+        "plural": event.kind.plural,
+        "object": event.object,
+    }
+
+
+def encode_commit(events: list[WatchEvent]) -> bytes:
+    """One journal line: every change of one request, so a replay applies all or none."""
+    line = {"changes": [encode_change(e) for e in events]}
+    return json.dumps(line, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+class Journal:
+    """The append-only change log of one lab, with its snapshot beside it."""
+
+    def __init__(self, journal: Path, snapshot: Path, *, compact_after: int = COMPACT_AFTER):
+        self.path = journal
+        self.snapshot_path = snapshot
+        self.compact_after = compact_after
+        self.entries = 0  # changes in the journal since the last snapshot
+        self._fd: int | None = None
+
+    def open(self) -> None:
+        if self._fd is None:
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fsync_dir(self.path.parent)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def due(self) -> bool:
+        """Whether the journal has grown enough to be folded into a snapshot."""
+        return self.entries >= self.compact_after
+
+    def record(self, events: list[WatchEvent]) -> None:
+        """Append the changes of one request as one line and sync it to disk."""
+        if not events:
+            return
+        data = encode_commit(events)
+        if self._fd is None:
+            raise LabStateError(f"the journal {self.path} is closed")
+        end = os.lseek(self._fd, 0, os.SEEK_END)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
+            _sync(self._fd)
+        except OSError as exc:
+            # Leave no partial line behind for the next request's line to be glued to.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, end)
+            raise LabStateError(f"cannot save the change to {self.path}: {exc.strerror}") from exc
+        self.entries += len(events)
+
+    def snapshot(self, dump: dict[str, Any]) -> None:
+        """Save `dump` (a `Store.dump()`) atomically, then empty the journal."""
+        body = {"format": FORMAT, **dump}
+        write_atomic(self.snapshot_path, json.dumps(body, separators=(",", ":")).encode())
+        # A crash between the rename and the truncation is harmless: replay skips changes
+        # the snapshot already holds (by resourceVersion).
+        fd = self._fd
+        if fd is None:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.ftruncate(fd, 0)
+            _sync(fd)
+        finally:
+            if fd != self._fd:
+                os.close(fd)
+        self.entries = 0
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What `recover` found: the snapshot's counter, changes replayed, a torn tail dropped."""
+
+    snapshot_version: int
+    replayed: int
+    torn_tail: bool
+
+
+def recover(store: Store, journal: Path, snapshot: Path) -> Recovery:
+    """Restore `store` from the snapshot and the journal (objects and the counter, exactly)."""
+    base = 0
+    if snapshot.exists():
+        try:
+            data = json.loads(snapshot.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise LabStateError(f"cannot read the lab snapshot {snapshot}: {exc}") from exc
+        if data.get("format") != FORMAT:
+            raise LabStateError(f"{snapshot}: unknown snapshot format {data.get('format')!r}")
+        store.load(data)
+        base = store.resource_version
+    try:
+        raw = journal.read_bytes() if journal.exists() else b""
+    except OSError as exc:
+        raise LabStateError(f"cannot read the lab journal {journal}: {exc.strerror}") from exc
+    lines = raw.split(b"\n")
+    # Bytes after the last newline are a line that was never synced whole: a torn write of a
+    # request that was never acknowledged.
+    torn = bool(lines[-1])
+    replayed = 0
+    for number, line in enumerate(lines[:-1], start=1):
+        if not line.strip():
+            continue
+        try:
+            changes = [
+                (c["group"], c["plural"], c["type"], c["object"])
+                for c in json.loads(line)["changes"]
+            ]
+            versions = [int(c[3]["metadata"]["resourceVersion"]) for c in changes]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise LabStateError(f"{journal}:{number}: corrupt journal entry ({exc})") from exc
+        for (group, plural, type_, obj), version in zip(changes, versions, strict=True):
+            if version > base:
+                store.apply_event(group, plural, type_, obj)
+                replayed += 1
+    return Recovery(base, replayed, torn)
+
+
+__all__ = ["COMPACT_AFTER", "Journal", "Recovery", "encode_commit", "recover"]

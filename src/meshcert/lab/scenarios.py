@@ -1,0 +1,163 @@
+"""Scenarios: files of manifests a lab is seeded with when it starts.
+
+Every lab starts from the shipped `base` scenario (the namespaces a fresh cluster has and one
+control-plane Node); another scenario's manifests are applied on top, as `kubectl apply` would
+(created, or merged into an object of the same name that already exists). A scenario is named
+(`base`, shipped under `scenarios/`) or given as a path to a YAML file.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from meshcert.kube.errors import AlreadyExists, KubeError
+
+from .errors import ScenarioError
+
+if TYPE_CHECKING:
+    from meshcert.kube.cluster import Cluster
+
+BASE = "base"
+NODE_NAME = "meshcert-control-plane"
+SHIPPED_DIR = Path(__file__).with_name("scenarios")
+
+Manifest = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named list of manifests; `source` says where they came from (for messages)."""
+
+    name: str
+    manifests: tuple[Manifest, ...]
+    source: str
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the scenarios that ship with meshcert."""
+    return sorted(p.stem for p in SHIPPED_DIR.glob("*.yaml"))
+
+
+def is_path(ref: str) -> bool:
+    return "/" in ref or ref.endswith((".yaml", ".yml")) or Path(ref).is_file()
+
+
+def check_reference(ref: str) -> None:
+    """Cheap check that `ref` names a shipped scenario or an existing file (no parsing)."""
+    if is_path(ref):
+        path = Path(ref).expanduser()
+        if not path.is_file():
+            raise ScenarioError(f"scenario file {ref!r} does not exist")
+    elif ref not in shipped_scenarios():
+        raise ScenarioError(
+            f"unknown scenario {ref!r}: use one of {', '.join(shipped_scenarios())} "
+            "or a path to a YAML file of manifests"
+        )
+
+
+def load_scenario(ref: str) -> Scenario:
+    """The scenario named `ref`, or read from the YAML file at path `ref`."""
+    check_reference(ref)
+    if is_path(ref):
+        path = Path(ref).expanduser().resolve()
+        name = str(path)
+    else:
+        path, name = SHIPPED_DIR / f"{ref}.yaml", ref
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read scenario {ref!r}: {exc}") from exc
+    return Scenario(name, parse_manifests(text, str(path)), str(path))
+
+
+def parse_manifests(text: str, source: str) -> tuple[Manifest, ...]:
+    """The objects of a multi-document YAML text (`kind: List` documents are unpacked)."""
+    import yaml  # here: checking a scenario's name must stay cheap
+
+    try:
+        documents = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{source}: not valid YAML: {exc}") from exc
+    manifests: list[Manifest] = []
+    for number, doc in enumerate(documents, start=1):
+        if doc is None:
+            continue
+        if not isinstance(doc, dict):
+            raise ScenarioError(f"{source}: document {number} is not a mapping of fields")
+        items = doc.get("items") if str(doc.get("kind", "")).endswith("List") else [doc]
+        for item in items or []:
+            if not isinstance(item, dict):
+                raise ScenarioError(f"{source}: document {number} has an item that is no object")
+            meta = item.get("metadata")
+            missing = [f for f in ("apiVersion", "kind") if not item.get(f)]
+            if not (isinstance(meta, dict) and meta.get("name")):
+                missing.append("metadata.name")
+            if missing:
+                raise ScenarioError(f"{source}: document {number} lacks {', '.join(missing)}")
+            manifests.append(item)
+    return tuple(manifests)
+
+
+def node_manifest(cluster: Cluster) -> Manifest:
+    """The lab's one control-plane Node, Ready since the lab started."""
+    from meshcert.kube.clock import timestamp
+    from meshcert.kube.controllers.nodes import node_manifest as kind_node
+
+    return kind_node(NODE_NAME, control_plane=True, created=timestamp(cluster.clock.now()))
+
+
+def seed(cluster: Cluster, scenario: Scenario) -> None:
+    """Apply the base scenario, then `scenario` (unless it is the base) to a new cluster."""
+    with cluster.transaction():
+        base = scenario if scenario.name == BASE else load_scenario(BASE)
+        apply_manifests(cluster, (*base.manifests, node_manifest(cluster)), base.source)
+        if scenario.name != BASE:
+            apply_manifests(cluster, scenario.manifests, scenario.source)
+
+
+def apply_manifests(cluster: Cluster, manifests: tuple[Manifest, ...], source: str) -> None:
+    for manifest in manifests:
+        meta = manifest.get("metadata") or {}
+        what = f"{manifest.get('kind')} {meta.get('name')!r}"
+        try:
+            kind = cluster.kind_of(manifest)
+            namespace = str(meta.get("namespace", "")) if kind.namespaced else ""
+            try:
+                cluster.create(kind, manifest, namespace)
+            except AlreadyExists:
+                current = cluster.get(kind, namespace or "default", str(meta["name"]))
+                merged = merge_patch(copy.deepcopy(current), manifest)
+                merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+                cluster.update(kind, merged, namespace or "default")
+        except KubeError as exc:
+            raise ScenarioError(f"{source}: {what}: {exc.message}") from exc
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch: maps merge key by key, `null` deletes, the rest replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    if not isinstance(target, dict):
+        target = {}
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = merge_patch(target.get(key), value)
+    return target
+
+
+__all__ = [
+    "BASE",
+    "NODE_NAME",
+    "Scenario",
+    "apply_manifests",
+    "check_reference",
+    "load_scenario",
+    "parse_manifests",
+    "seed",
+    "shipped_scenarios",
+]

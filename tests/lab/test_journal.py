@@ -1,0 +1,166 @@
+"""The journal and snapshots bring a store back exactly, whatever a crash left behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from meshcert.kube.cluster import Cluster
+from meshcert.lab.errors import LabStateError
+from meshcert.lab.journal import Journal, recover
+
+
+def _cluster_with_namespace() -> Cluster:
+    cluster = Cluster()
+    cluster.create(cluster.kind("", "namespaces"), {"metadata": {"name": "default"}})
+    return cluster
+
+
+def _configmap(name: str, value: str = "1") -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name},
+        "data": {"v": value},
+    }
+
+
+def _journaled(tmp_path: Path, *, compact_after: int = 1000) -> tuple[Cluster, Journal]:
+    cluster = _cluster_with_namespace()
+    journal = Journal(
+        tmp_path / "journal.jsonl", tmp_path / "snapshot.json", compact_after=compact_after
+    )
+    journal.snapshot(cluster.store.dump())
+    journal.open()
+    cluster.commit_listeners.append(journal.record)
+    return cluster, journal
+
+
+def _state(cluster: Cluster) -> tuple[int, list[tuple[str, str, Any]]]:
+    objects = sorted(
+        (kind.plural, obj["metadata"]["name"], obj) for kind, obj in cluster.store.items()
+    )
+    return cluster.store.resource_version, objects
+
+
+def _restored(tmp_path: Path) -> Cluster:
+    cluster = Cluster()
+    recover(cluster.store, tmp_path / "journal.jsonl", tmp_path / "snapshot.json")
+    return cluster
+
+
+def _writes(cluster: Cluster) -> None:
+    cms = cluster.kind("", "configmaps")
+    for i in range(5):
+        cluster.create(cms, _configmap(f"cm-{i}"), "default")
+    cluster.update(cms, _configmap("cm-1", "changed"), "default", "cm-1")
+    cluster.delete(cms, "default", "cm-2")
+    with cluster.transaction():  # one request, several changes: one journal line
+        cluster.create(cms, _configmap("cm-x"), "default")
+        cluster.delete(cms, "default", "cm-3")
+
+
+def test_replay_restores_objects_and_counter_exactly(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    journal.close()
+    assert _state(_restored(tmp_path)) == _state(cluster)
+
+
+def test_one_line_per_request(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    journal.close()
+    lines = (tmp_path / "journal.jsonl").read_text().splitlines()
+    assert [len(json.loads(line)["changes"]) for line in lines] == [1, 1, 1, 1, 1, 1, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [b'{"changes":[{"ty', b"{", b"\x00\x00\x00", b'{"changes":[]}'],
+    ids=["torn-json", "one-brace", "zero-bytes", "whole-entry-without-newline"],
+)
+def test_a_torn_last_line_is_ignored(tmp_path: Path, tail: bytes) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    journal.close()
+    with (tmp_path / "journal.jsonl").open("ab") as f:
+        f.write(tail)
+    restored = Cluster()
+    report = recover(restored.store, tmp_path / "journal.jsonl", tmp_path / "snapshot.json")
+    assert report.torn_tail
+    assert _state(restored) == _state(cluster)
+
+
+def test_a_corrupt_line_before_the_end_is_an_error(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    journal.close()
+    path = tmp_path / "journal.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join([lines[0], b"not json\n", *lines[1:]]))
+    with pytest.raises(LabStateError, match=r"journal.jsonl:2: corrupt journal entry"):
+        recover(Cluster().store, path, tmp_path / "snapshot.json")
+
+
+def test_snapshot_empties_the_journal_and_keeps_the_state(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    journal.snapshot(cluster.store.dump())
+    assert (tmp_path / "journal.jsonl").read_bytes() == b""
+    cluster.create(cluster.kind("", "configmaps"), _configmap("after"), "default")
+    journal.close()
+    assert _state(_restored(tmp_path)) == _state(cluster)
+
+
+def test_crash_between_snapshot_and_truncation_replays_nothing_twice(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    journal.close()
+    kept = (tmp_path / "journal.jsonl").read_bytes()
+    journal.snapshot(cluster.store.dump())
+    (tmp_path / "journal.jsonl").write_bytes(kept)  # the truncation never happened
+    restored = Cluster()
+    report = recover(restored.store, tmp_path / "journal.jsonl", tmp_path / "snapshot.json")
+    assert report.replayed == 0
+    assert _state(restored) == _state(cluster)
+
+
+def test_journal_only_without_snapshot(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    journal.close()
+    (tmp_path / "snapshot.json").unlink()
+    restored = _restored(tmp_path)
+    names = sorted(o["metadata"]["name"] for _, o in restored.store.items())
+    assert names == ["cm-0", "cm-1", "cm-4", "cm-x"]  # the namespace came with the snapshot
+    assert restored.store.resource_version == cluster.store.resource_version
+
+
+def test_unknown_snapshot_format_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "snapshot.json").write_text('{"format": 99, "resourceVersion": 1, "objects": []}')
+    with pytest.raises(LabStateError, match="unknown snapshot format 99"):
+        recover(Cluster().store, tmp_path / "journal.jsonl", tmp_path / "snapshot.json")
+
+
+def test_compaction_is_due_after_enough_changes(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path, compact_after=3)
+    cms = cluster.kind("", "configmaps")
+    cluster.create(cms, _configmap("a"), "default")
+    cluster.create(cms, _configmap("b"), "default")
+    assert not journal.due
+    cluster.create(cms, _configmap("c"), "default")
+    assert journal.due
+    journal.snapshot(cluster.store.dump())
+    assert not journal.due
+    journal.close()
+
+
+def test_record_on_a_closed_journal_fails_loudly(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    journal.close()
+    with pytest.raises(LabStateError, match="closed"):
+        cluster.create(cluster.kind("", "configmaps"), _configmap("lost"), "default")

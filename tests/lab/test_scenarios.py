@@ -1,0 +1,115 @@
+"""Scenarios: found by name or path, read strictly, applied on top of the base cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from meshcert.lab.errors import ScenarioError
+from meshcert.lab.labs import new_cluster
+from meshcert.lab.scenarios import NODE_NAME, load_scenario, seed, shipped_scenarios
+
+BASE_NAMESPACES = ["default", "kube-node-lease", "kube-public", "kube-system"]
+
+
+def test_base_is_shipped() -> None:
+    assert "base" in shipped_scenarios()
+
+
+def test_base_seeds_the_namespaces_and_one_node() -> None:
+    cluster = new_cluster()
+    seed(cluster, load_scenario("base"))
+    namespaces = [o["metadata"]["name"] for o in cluster.list(cluster.kind("", "namespaces"))]
+    nodes = [o["metadata"]["name"] for o in cluster.list(cluster.kind("", "nodes"))]
+    assert namespaces == BASE_NAMESPACES
+    assert nodes == [NODE_NAME]
+
+
+def test_a_file_applies_on_top_of_the_base(tmp_path: Path) -> None:
+    path = tmp_path / "lab.yaml"
+    path.write_text(
+        """
+apiVersion: v1
+kind: Namespace
+metadata: {name: default, labels: {istio-injection: enabled}}
+---
+apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Namespace
+  metadata: {name: shop}
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: settings, namespace: shop}
+  data: {mode: test}
+"""
+    )
+    scenario = load_scenario(str(path))
+    assert scenario.name == str(path.resolve())
+    cluster = new_cluster()
+    seed(cluster, scenario)
+    namespaces = cluster.kind("", "namespaces")
+    names = [o["metadata"]["name"] for o in cluster.list(namespaces)]
+    assert names == sorted([*BASE_NAMESPACES, "shop"])
+    default = cluster.get(namespaces, "", "default")
+    assert default["metadata"]["labels"]["istio-injection"] == "enabled"
+    assert cluster.get(cluster.kind("", "configmaps"), "shop", "settings")["data"] == {
+        "mode": "test"
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("a: [", "not valid YAML"),
+        ("- 1\n", "document 1 is not a mapping"),
+        ("kind: ConfigMap\nmetadata: {name: x}\n", "document 1 lacks apiVersion"),
+        ("apiVersion: v1\nkind: ConfigMap\n", "document 1 lacks metadata.name"),
+        (
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n"
+            "apiVersion: v1\nkind: Gadget\nmetadata: {name: x}\n",
+            'Gadget \'x\': no matches for kind "Gadget" in version "v1"',
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: nowhere}\n",
+            'namespaces "nowhere" not found',
+        ),
+        (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n",
+            'Invalid value: "Bad_Name"',
+        ),
+    ],
+    ids=[
+        "broken-yaml",
+        "not-a-mapping",
+        "no-apiversion",
+        "no-name",
+        "unknown-kind",
+        "missing-namespace",
+        "invalid-name",
+    ],
+)
+def test_bad_scenario_files_are_scenario_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    with pytest.raises(ScenarioError) as info:
+        seed(new_cluster(), load_scenario(str(path)))
+    assert message in info.value.message
+    assert str(path) in info.value.message
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ("nope", "unknown scenario 'nope': use one of base"),
+        ("missing.yaml", "scenario file 'missing.yaml' does not exist"),
+        ("./dir/x", "scenario file './dir/x' does not exist"),
+    ],
+    ids=["unknown-name", "missing-file", "missing-path"],
+)
+def test_unknown_scenarios_are_named_in_the_error(ref: str, message: str) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario(ref)
