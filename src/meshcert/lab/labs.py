@@ -38,10 +38,12 @@ def new_cluster(ca_pem: bytes | None = None) -> Cluster:
     """
     from meshcert.kube.cluster import new_cluster as wired
     from meshcert.kube.controllers.serviceaccounts import ROOT_CA_EXTENSION
+    from meshcert.tools.equipment import equip
 
     cluster = wired()
     if ca_pem is not None:
         cluster.extensions[ROOT_CA_EXTENSION] = ca_pem.decode()
+    equip(cluster)
     return cluster
 
 
