@@ -437,44 +437,21 @@ class Cluster:
         *,
         type_: str = "Normal",
         component: str = "",
+        field_path: str = "",
     ) -> None:
-        """Write a core/v1 Event about `involved`, as a controller or kubelet would."""
-        event_kind = self.registry.by_plural("", "events")
-        if event_kind is None:
-            return
-        meta = involved["metadata"]
-        namespace = meta.get("namespace") or "default"
-        if self.store.get(self.kind("", "namespaces"), "", namespace) is None:
-            return
-        now = timestamp(self.clock.now())
-        involved_ref: dict[str, str] = {
-            "apiVersion": str(involved.get("apiVersion", "")),
-            "kind": str(involved.get("kind", "")),
-            "name": str(meta["name"]),
-            "uid": str(meta.get("uid", "")),
-            "resourceVersion": str(meta.get("resourceVersion", "")),
-        }
-        if meta.get("namespace"):
-            involved_ref["namespace"] = str(meta["namespace"])
-        event: Obj = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {
-                "name": f"{meta['name']}.{uuid.uuid4().hex[:16]}",
-                "namespace": namespace,
-            },
-            "involvedObject": involved_ref,
-            "reason": reason,
-            "message": message,
-            "type": type_,
-            "source": {"component": component},
-            "reportingComponent": component,
-            "reportingInstance": "",
-            "firstTimestamp": now,
-            "lastTimestamp": now,
-            "count": 1,
-        }
-        self.create(event_kind, event, namespace)
+        """Write a core/v1 Event about `involved`, as a controller or kubelet would; events are
+        named `<object>.<hex nanoseconds>` so that they list in the order they happened."""
+        from .controllers.events import emit
+
+        emit(
+            self,
+            involved,
+            reason,
+            message,
+            component=component,
+            type_=type_,
+            field_path=field_path,
+        )
 
     # internals -------------------------------------------------------------------------------
 
