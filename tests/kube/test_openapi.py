@@ -136,6 +136,7 @@ def test_root_schema_lists_every_served_version(rk: ResourceKind, version: str) 
         "ConfigMap",
         "Secret",
         "Endpoints",
+        "EndpointSlice",
         "ServiceAccount",
         "Event",
         "MutatingWebhookConfiguration",

@@ -22,6 +22,7 @@ HEADERS: dict[tuple[str, str], str] = {
     ("", "pods"): "NAME READY STATUS RESTARTS AGE +IP +NODE +NOMINATED_NODE +READINESS_GATES",
     ("", "services"): "NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE +SELECTOR",
     ("", "endpoints"): "NAME ENDPOINTS AGE",
+    ("discovery.k8s.io", "endpointslices"): "NAME ADDRESSTYPE PORTS ENDPOINTS AGE",
     ("", "serviceaccounts"): "NAME SECRETS AGE",
     ("", "configmaps"): "NAME DATA AGE",
     ("", "secrets"): "NAME TYPE DATA AGE",

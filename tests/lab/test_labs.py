@@ -237,6 +237,12 @@ def test_a_change_that_cannot_be_saved_is_not_acknowledged(
     assert result.returncode == 1
     assert "Error from server (InternalError)" in result.stderr
     assert "the lab could not save the change" in result.stderr
+    # ...and undone: what the client was not told about is not there (nor the pods, service
+    # accounts and events controllers made in reaction to it).
+    after = kubectl(host.kubeconfig_entry(lab), "get", "namespace", "unsaved")
+    assert after.returncode == 1
+    assert 'namespaces "unsaved" not found' in after.stderr
+    assert lab.cluster.find(lab.cluster.kind("", "serviceaccounts"), "unsaved", "default") is None
 
 
 def test_idle_labs_are_checkpointed_periodically(

@@ -53,8 +53,8 @@ def up(
             "--port",
             min=0,
             max=65535,
-            help="Port on 127.0.0.1 to serve on; 0, the default, takes any free port (with "
-            "--resume: the lab's old port if it is free).",
+            help="Port on 127.0.0.1 to serve on; 0 takes any free port. Without it: any free "
+            "port, or with --resume the lab's old port if it is still free.",
             show_default=False,
         ),
     ] = None,

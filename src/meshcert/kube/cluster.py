@@ -61,6 +61,10 @@ def _random_suffix(n: int = 5) -> str:
     return "".join(random.choices(_NAME_SUFFIX, k=n))
 
 
+# The NamespaceLifecycle admission plug-in refuses to delete these.
+IMMORTAL_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
+
+
 def spec_of(obj: Obj) -> dict[str, Any]:
     """Everything that is not metadata or status: what bumps `generation` when it changes."""
     return {k: v for k, v in obj.items() if k not in _NOT_SPEC}
@@ -402,6 +406,12 @@ class Cluster:
             request = AdmissionRequest("DELETE", kind, ns, name, None, current, dry_run)
             for hook in self.validating_hooks:
                 hook.validate(self, request)
+            if kind.kind == "Namespace" and kind.group == "" and name in IMMORTAL_NAMESPACES:
+                raise errors.Forbidden(
+                    f'namespaces "{name}" is forbidden: this namespace may not be deleted',
+                    name=name,
+                    kind="namespaces",
+                )
             if dry_run:
                 return current
             if kind.kind == "Namespace" and kind.group == "":
@@ -554,8 +564,26 @@ class Cluster:
                 self._pending.clear()
         if self._depth == 0 and self._changes:
             changes, self._changes = self._changes, []
-            for listener in self.commit_listeners:
-                listener(changes)
+            try:
+                for listener in self.commit_listeners:
+                    listener(changes)
+            except BaseException:
+                # A listener that fails vetoes the commit (the lab could not make it durable):
+                # undo it, so that nothing the client was not told about stays.
+                self._undo(changes)
+                raise
+
+    def _undo(self, changes: builtins.list[WatchEvent]) -> None:
+        """Restore what `changes` overwrote, newest first; watchers see the restoring events."""
+        for event in reversed(changes):
+            meta = event.object["metadata"]
+            if event.previous is None:
+                self.store.remove(event.kind, meta.get("namespace", ""), meta["name"])
+            else:
+                restored = copy.deepcopy(event.previous)
+                self.store.put(
+                    event.kind, restored, "MODIFIED" if event.type != "DELETED" else "ADDED"
+                )
 
     def _delete_namespace_contents(self, namespace: str) -> None:
         for rk in self.registry:

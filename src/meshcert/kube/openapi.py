@@ -21,8 +21,9 @@ from typing import Any
 from .kinds import KindRegistry, ResourceKind
 from .openapi_paths import DELETE_OPTIONS, PATCH, SCALE, STATUS, kind_paths
 from .schemas import REF_PREFIX, Catalogue, Schema, shared_catalogue
+from .version import GIT_VERSION
 
-KUBERNETES_VERSION = "v1.37.0"
+KUBERNETES_VERSION = GIT_VERSION
 LIST_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"
 WATCH_EVENT = "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"
 _EXTRA = (STATUS, DELETE_OPTIONS, PATCH, WATCH_EVENT)

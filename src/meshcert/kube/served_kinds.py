@@ -117,6 +117,17 @@ APPS: tuple[ResourceKind, ...] = (
     ),
 )
 
+DISCOVERY: tuple[ResourceKind, ...] = (
+    ResourceKind(
+        "discovery.k8s.io",
+        ("v1",),
+        "EndpointSlice",
+        "endpointslices",
+        True,
+        schema="io.k8s.api.discovery.v1.EndpointSlice",
+    ),
+)
+
 ADMISSION: tuple[ResourceKind, ...] = (
     ResourceKind(
         "admissionregistration.k8s.io",
@@ -365,7 +376,7 @@ ISTIO: tuple[ResourceKind, ...] = (
     ),
 )
 
-ALL: tuple[ResourceKind, ...] = CORE + APPS + ADMISSION + GATEWAY_API + ISTIO
+ALL: tuple[ResourceKind, ...] = CORE + APPS + DISCOVERY + ADMISSION + GATEWAY_API + ISTIO
 
 
 def default_registry() -> KindRegistry:

@@ -10,7 +10,7 @@ import builtins
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Gone
@@ -24,11 +24,13 @@ HISTORY = 4096
 
 @dataclass(frozen=True)
 class WatchEvent:
-    """One change: ADDED, MODIFIED or DELETED, with the object as stored after it."""
+    """One change: ADDED, MODIFIED or DELETED, with the object as stored after it and, for
+    MODIFIED and DELETED, the object as it was before (what undoing the change restores)."""
 
     type: str
     kind: ResourceKind
     object: Obj
+    previous: Obj | None = field(default=None, compare=False, repr=False)
 
     @property
     def resource_version(self) -> int:
@@ -91,18 +93,21 @@ class Store:
         meta = obj["metadata"]
         meta["resourceVersion"] = self.next_version()
         key = (meta.get("namespace", "") if kind.namespaced else "", meta["name"])
-        self._objects.setdefault(kind.key, {})[key] = obj
-        return self._publish(WatchEvent(event_type, kind, obj))
+        bucket = self._objects.setdefault(kind.key, {})
+        previous = bucket.get(key)
+        bucket[key] = obj
+        return self._publish(WatchEvent(event_type, kind, obj, previous))
 
     def remove(self, kind: ResourceKind, namespace: str, name: str) -> WatchEvent | None:
         bucket = self._objects.get(kind.key, {})
         obj = bucket.pop((namespace if kind.namespaced else "", name), None)
         if obj is None:
             return None
+        previous = obj
         obj = dict(obj)
         obj["metadata"] = dict(obj["metadata"])
         obj["metadata"]["resourceVersion"] = self.next_version()
-        return self._publish(WatchEvent("DELETED", kind, obj))
+        return self._publish(WatchEvent("DELETED", kind, obj, previous))
 
     def _publish(self, event: WatchEvent) -> WatchEvent:
         self._history.append(event)

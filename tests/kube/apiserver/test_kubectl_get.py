@@ -144,3 +144,32 @@ def test_get_watch_prints_changes_for_a_bounded_time(api: RunningApi) -> None:
     rows = [_columns(line) for line in out.splitlines() if line.startswith("watched")]
     assert len(rows) >= 2, out
     assert rows[0][:2] == ["watched", "1"]
+
+
+def test_endpoint_slices_back_services(api: RunningApi) -> None:
+    """kubectl describe svc reads a Service's endpoints from its EndpointSlices (kubectl 1.33+),
+    and `get endpointslices` prints kubectl's EndpointSlice columns."""
+    api.ok("apply", "-f", str(MANIFESTS / "bookinfo-lite.yaml"))
+    pod_ip = api.ok("get", "pods", "-l", "app=details", "-o", "jsonpath={.items[0].status.podIP}")
+    described = api.ok("describe", "svc", "details")
+    assert re.search(rf"^Endpoints:\s+{re.escape(pod_ip)}:9080$", described, re.M)
+    table = api.ok("get", "endpointslices", "-l", "kubernetes.io/service-name=details")
+    header, row = table.splitlines()
+    assert header.split() == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
+    assert row.split()[1:4] == ["IPv4", "9080", pod_ip]
+
+
+def test_chunked_lists_page_with_limit_and_continue(api: RunningApi) -> None:
+    """kubectl get fetches lists in chunks (`--chunk-size`, 500 by default) and follows the
+    `continue` token until the server sends none."""
+    for i in range(7):
+        api.ok("create", "configmap", f"cm-{i}", "--from-literal=i=x")
+    names = api.ok("get", "cm", "--chunk-size=3", "-o", "name").split()
+    assert names == [f"configmap/cm-{i}" for i in range(7)] + ["configmap/kube-root-ca.crt"]
+    table = api.ok("get", "cm", "--chunk-size=2").splitlines()
+    assert [line.split()[0] for line in table] == ["NAME"] + [f"cm-{i}" for i in range(7)] + [
+        "kube-root-ca.crt"
+    ]
+    bad = api.kubectl("get", "--raw", "/api/v1/namespaces/default/configmaps?continue=garbage")
+    assert bad.returncode == 1
+    assert "continue key is not valid" in bad.stderr

@@ -6,6 +6,7 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
 from running_api import RunningApi
 
 MANIFESTS = Path(__file__).parent / "manifests"
@@ -132,6 +133,18 @@ def test_delete_namespace_removes_its_contents(api: RunningApi) -> None:
             )
             == ""
         )
+
+
+@pytest.mark.parametrize("namespace", ["default", "kube-system", "kube-public"])
+def test_system_namespaces_cannot_be_deleted(api: RunningApi, namespace: str) -> None:
+    """The NamespaceLifecycle admission plug-in keeps default, kube-system and kube-public."""
+    result = api.kubectl("delete", "namespace", namespace)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f'Error from server (Forbidden): namespaces "{namespace}" is forbidden: '
+        "this namespace may not be deleted"
+    )
+    assert api.ok("get", "ns", namespace, "-o", "name").strip() == f"namespace/{namespace}"
 
 
 def test_delete_deployment_cascades_to_pods(api: RunningApi) -> None:

@@ -20,7 +20,7 @@ def test_a_node_has_its_address_and_pod_range(index: int, ip: str, cidr: str) ->
         {"address": "kind-worker", "type": "Hostname"},
     ]
     assert node["spec"]["podCIDRs"] == [cidr]
-    assert node["status"]["nodeInfo"]["kubeletVersion"] == "v1.37.0"
+    assert node["status"]["nodeInfo"]["kubeletVersion"] == "v1.33.4"
     assert node["status"]["nodeInfo"]["containerRuntimeVersion"].startswith("containerd://")
 
 
@@ -50,5 +50,5 @@ def test_the_python_client_reads_a_node(cluster: Cluster) -> None:
     from .test_python_client import deserialize
 
     node = deserialize(cluster.get(cluster.kind("", "nodes"), "", "kind-worker"), "V1Node")
-    assert node.status.node_info.kubelet_version == "v1.37.0"
+    assert node.status.node_info.kubelet_version == "v1.33.4"
     assert [c.type for c in node.status.conditions][-1] == "Ready"

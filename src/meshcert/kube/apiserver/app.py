@@ -168,8 +168,8 @@ class ApiApp:
                 if params.get("watch") in ("true", "1") or "/watch/" in request.url.path:
                     return self._watch(cluster, target, params, accept, request)
                 if _wants_table(accept):
-                    items, rv = resources.list_(cluster, target, params)
-                    return json_response(self._table(cluster, target, items, request, rv))
+                    items, rv, meta = resources.list_(cluster, target, params)
+                    return json_response(self._table(cluster, target, items, request, rv, meta))
                 reply = resources.list_reply(cluster, target, params)
                 return json_response(reply.body, reply.status)
             reply = resources.get(cluster, target)
@@ -223,6 +223,7 @@ class ApiApp:
         objects: list[dict[str, Any]],
         request: Request,
         rv: int,
+        list_meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         from ..tables import table_for
 
@@ -232,7 +233,7 @@ class ApiApp:
             shown,
             include_object=_include_object(request),
             now=cluster.clock.now(),
-            list_meta={"resourceVersion": str(rv)},
+            list_meta={"resourceVersion": str(rv), **(list_meta or {})},
         )
 
     def _watch(

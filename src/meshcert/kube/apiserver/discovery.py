@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import version
 from ..kinds import KindRegistry, ResourceKind
 
 AGGREGATED_CONTENT_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 KUBERNETES_VERSION = {
-    "major": "1",
-    "minor": "33",
-    "emulationMajor": "1",
-    "emulationMinor": "33",
-    "minCompatibilityMajor": "1",
-    "minCompatibilityMinor": "32",
-    "gitVersion": "v1.33.4",
+    "major": str(version.MAJOR),
+    "minor": str(version.MINOR),
+    "emulationMajor": str(version.MAJOR),
+    "emulationMinor": str(version.MINOR),
+    "minCompatibilityMajor": str(version.MAJOR),
+    "minCompatibilityMinor": str(version.MINOR - 1),
+    "gitVersion": version.GIT_VERSION,
     "gitCommit": "0000000000000000000000000000000000000000",
     "gitTreeState": "clean",
     "buildDate": "2025-08-12T00:00:00Z",

@@ -6,6 +6,7 @@ layer only decodes the request and writes the reply.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from dataclasses import dataclass, field
@@ -92,12 +93,60 @@ def present(obj: Obj, kind: ResourceKind, version: str) -> Obj:
     return out
 
 
-def _list_body(kind: ResourceKind, version: str, items: list[Obj], rv: int) -> dict[str, Any]:
+def _list_body(
+    kind: ResourceKind,
+    version: str,
+    items: list[Obj],
+    rv: int,
+    list_meta: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "kind": kind.list_kind,
         "apiVersion": kind.api_version(version),
-        "metadata": {"resourceVersion": str(rv)},
+        "metadata": {"resourceVersion": str(rv), **(list_meta or {})},
         "items": [present(o, kind, version) for o in items],
+    }
+
+
+def _key(obj: Obj) -> str:
+    meta = obj["metadata"]
+    return f"{meta.get('namespace', '')}/{meta['name']}"
+
+
+def _continue_key(token: str) -> str:
+    """The key a `continue` token resumes after; 400 for a token this server did not issue."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        start = data["start"]
+        if data.get("v") != "meshcert/v1" or not isinstance(start, str):
+            raise ValueError(token)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise errors.BadRequest("continue key is not valid: incorrect encoded start") from exc
+    return start
+
+
+def paginate(items: list[Obj], params: Params, rv: int) -> tuple[list[Obj], dict[str, Any]]:
+    """One page of a list (`limit` and `continue`, as kubectl's chunked get sends them) and
+    the list metadata that leads to the next page."""
+    limit_text = params.get("limit")
+    token = params.get("continue")
+    if not limit_text and not token:
+        return items, {}
+    ordered = sorted(items, key=_key)
+    if token:
+        start = _continue_key(token)
+        ordered = [o for o in ordered if _key(o) > start]
+    try:
+        limit = int(limit_text) if limit_text else 0
+    except ValueError as exc:
+        raise errors.BadRequest(f"invalid limit {limit_text!r}: must be an integer") from exc
+    if limit <= 0 or len(ordered) <= limit:
+        return ordered, {}
+    page = ordered[:limit]
+    next_token = json.dumps({"v": "meshcert/v1", "rv": rv, "start": _key(page[-1])})
+    return page, {
+        "continue": base64.urlsafe_b64encode(next_token.encode()).decode(),
+        "remainingItemCount": len(ordered) - limit,
     }
 
 
@@ -109,17 +158,22 @@ def get(cluster: Cluster, target: ResourceTarget) -> Reply:
         return Reply(200, present(obj, target.kind, target.version))
 
 
-def list_(cluster: Cluster, target: ResourceTarget, params: Params) -> tuple[list[Obj], int]:
+def list_(
+    cluster: Cluster, target: ResourceTarget, params: Params
+) -> tuple[list[Obj], int, dict[str, Any]]:
+    """The page of matching objects, the list's resourceVersion and its continue metadata."""
     labels = parse_label_selector(params.get("labelSelector"))
     fields = parse_field_selector(params.get("fieldSelector"))
     with cluster.lock:
         items = cluster.list(target.kind, target.namespace, labels, fields)
-        return items, cluster.store.resource_version
+        rv = cluster.store.resource_version
+    page, meta = paginate(items, params, rv)
+    return page, rv, meta
 
 
 def list_reply(cluster: Cluster, target: ResourceTarget, params: Params) -> Reply:
-    items, rv = list_(cluster, target, params)
-    return Reply(200, _list_body(target.kind, target.version, items, rv))
+    items, rv, meta = list_(cluster, target, params)
+    return Reply(200, _list_body(target.kind, target.version, items, rv, meta))
 
 
 def _check_body_kind(target: ResourceTarget, body: Any) -> Obj:

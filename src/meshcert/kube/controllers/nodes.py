@@ -8,7 +8,9 @@ import hashlib
 import uuid
 from typing import Any
 
-KUBELET_VERSION = "v1.37.0"
+from ..version import GIT_VERSION
+
+KUBELET_VERSION = GIT_VERSION
 CONTAINER_RUNTIME = "containerd://2.1.4"
 CONTROL_PLANE_TAINT = {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}
 HEARTBEAT = "2026-01-01T00:00:00Z"

@@ -102,6 +102,30 @@ def format_endpoints(endpoints: Object) -> str:
     return f"{text} + {count - 3} more..." if count > 3 else text
 
 
+def _list_with_more(shown: list[str], count: int, limit: int = 3) -> str:
+    text = ",".join(shown)
+    if count > limit:
+        return f"{text} + {count - limit} more..."
+    return text or "<unset>"
+
+
+def format_slice_ports(endpoint_slice: Object) -> str:
+    """`9080`, `80,443,8080 + 1 more...`; a port without number shows its name, else `*`."""
+    ports = _items(endpoint_slice.get("ports"))
+    shown = [str(p.get("port") or p.get("name") or "*") for p in ports[:3]]
+    return _list_with_more(shown, len(ports))
+
+
+def format_slice_endpoints(endpoint_slice: Object) -> str:
+    """The first three addresses over all endpoints, ready or not, as kubectl prints them."""
+    addresses = [
+        str(address)
+        for endpoint in _items(endpoint_slice.get("endpoints"))
+        for address in endpoint.get("addresses") or ()
+    ]
+    return _list_with_more(addresses[:3], len(addresses))
+
+
 _ROLE_PREFIX = "node-role.kubernetes.io/"
 
 
@@ -224,11 +248,34 @@ EVENT_COLUMNS = (
     Column("Name", priority=1, format="name", description=NAME.description),
 )
 
+_ADDRESS_TYPE_DESCRIPTION = (
+    "addressType specifies the type of address carried by this EndpointSlice. All addresses "
+    "in this slice must be the same type."
+)
+_SLICE_PORTS_DESCRIPTION = "ports specifies the list of network ports exposed by each endpoint."
+_SLICE_ENDPOINTS_DESCRIPTION = "endpoints is a list of unique endpoints in this slice."
+
 PRINTERS = {
     ("", "services"): Printer(SERVICE_COLUMNS, _service_cells),
     ("", "endpoints"): Printer(
         (NAME, Column("Endpoints", description="The set of all endpoints."), AGE),
         lambda obj, now: [name_of(obj), format_endpoints(obj), age(created(obj), now)],
+    ),
+    ("discovery.k8s.io", "endpointslices"): Printer(
+        (
+            NAME,
+            Column("AddressType", description=_ADDRESS_TYPE_DESCRIPTION),
+            Column("Ports", description=_SLICE_PORTS_DESCRIPTION),
+            Column("Endpoints", description=_SLICE_ENDPOINTS_DESCRIPTION),
+            AGE,
+        ),
+        lambda obj, now: [
+            name_of(obj),
+            str(obj.get("addressType") or ""),
+            format_slice_ports(obj),
+            format_slice_endpoints(obj),
+            age(created(obj), now),
+        ],
     ),
     ("", "namespaces"): Printer(
         (NAME, Column("Status", description="The status of the namespace"), AGE),
