@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .kinds import ResourceKind
@@ -15,7 +15,11 @@ Obj = dict[str, Any]
 
 @dataclass
 class AdmissionRequest:
-    """What a hook sees: the operation, the kind, the new object and the old one (update)."""
+    """What a hook sees: the operation, the kind, the new object and the old one (update).
+
+    A hook that allows the request may append `warnings`; the API answers them in `Warning`
+    headers, which kubectl prints as `Warning: <text>`.
+    """
 
     operation: str  # CREATE, UPDATE, DELETE
     kind: ResourceKind
@@ -25,6 +29,7 @@ class AdmissionRequest:
     old_object: Obj | None
     dry_run: bool = False
     subresource: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 class MutatingHook(Protocol):

@@ -89,6 +89,7 @@ class Cluster:
         self._changes: builtins.list[WatchEvent] = []
         self._depth = 0
         self._reconciling = False
+        self._warnings: builtins.list[str] | None = None
         self.extensions: dict[str, Any] = {}
         self.programs: ProgramRegistry = shipped_programs()
         self.files = FileSystems(self.store)
@@ -157,6 +158,17 @@ class Cluster:
             self._depth -= 1
             if self._depth == 0:
                 self._settle()
+
+    @contextmanager
+    def collecting_warnings(self) -> Iterator[builtins.list[str]]:
+        """Collect the warnings admission hooks give about the writes made in the block (the
+        request's own writes: not those controllers make in reaction)."""
+        with self.lock:
+            previous, self._warnings = self._warnings, []
+            try:
+                yield self._warnings
+            finally:
+                self._warnings = previous
 
     def create(
         self,
@@ -406,6 +418,7 @@ class Cluster:
             request = AdmissionRequest("DELETE", kind, ns, name, None, current, dry_run)
             for hook in self.validating_hooks:
                 hook.validate(self, request)
+            self._warn(request)
             if kind.kind == "Namespace" and kind.group == "" and name in IMMORTAL_NAMESPACES:
                 raise errors.Forbidden(
                     f'namespaces "{name}" is forbidden: this namespace may not be deleted',
@@ -534,6 +547,11 @@ class Cluster:
             self.validator(request.kind, request.object)
         for vhook in self.validating_hooks:
             vhook.validate(self, request)
+        self._warn(request)
+
+    def _warn(self, request: AdmissionRequest) -> None:
+        if request.warnings and self._warnings is not None and not self._reconciling:
+            self._warnings.extend(request.warnings)
 
     def _record(self, event: WatchEvent) -> None:
         self._pending.append(event)

@@ -10,6 +10,8 @@ import httpx
 import pytest
 from running_api import RunningApi
 
+from meshcert.kube.admission import AdmissionRequest
+
 VS = """apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata:
@@ -139,3 +141,26 @@ def test_port_forward_says_it_is_not_supported(api: RunningApi) -> None:
     with _client(api) as client:
         response = client.post("/api/v1/namespaces/default/pods/x/portforward")
     assert response.status_code in (400, 404)
+
+
+class _WarnOnLatest:
+    """A validating hook that allows the request with a warning, as Istio's webhook does for
+    e.g. an unreachable VirtualService rule."""
+
+    name = "warn-latest"
+
+    def validate(self, cluster: object, request: AdmissionRequest) -> None:
+        obj = request.object or {}
+        if (obj.get("data") or {}).get("tag") == "latest":
+            request.warnings.append('tag "latest" is not reproducible')
+
+
+def test_admission_warnings_reach_kubectl(api: RunningApi) -> None:
+    api.cluster.validating_hooks.append(_WarnOnLatest())
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\ndata:\n  tag: latest\n"
+    result = api.kubectl("apply", "-f", "-", input=manifest)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "configmap/w created"
+    assert result.stderr.strip() == 'Warning: tag "latest" is not reproducible'
+    quiet = api.kubectl("apply", "-f", "-", input=manifest.replace("latest", "v1"))
+    assert quiet.stderr == ""

@@ -74,12 +74,17 @@ class Params:
         return None if self.field_validation == "Strict" else []
 
 
-def warnings_header(params: Params, dropped: list[str] | None) -> dict[str, str]:
-    """The `Warning` header naming each dropped unknown field (fieldValidation=Warn)."""
-    if not dropped or params.field_validation != "Warn":
+def warnings_header(
+    params: Params, dropped: list[str] | None, warnings: list[str] | None = None
+) -> dict[str, str]:
+    """The `Warning` header: each dropped unknown field (fieldValidation=Warn), then what
+    admission hooks warned about."""
+    texts = list(warnings or ())
+    if dropped and params.field_validation == "Warn":
+        texts = [f'unknown field "{path}"' for path in dropped] + texts
+    if not texts:
         return {}
-    quoted = (json.dumps(f'unknown field "{path}"') for path in dropped)
-    return {"Warning": ", ".join(f"299 - {text}" for text in quoted)}
+    return {"Warning": ", ".join(f"299 - {json.dumps(text)}" for text in texts)}
 
 
 def present(obj: Obj, kind: ResourceKind, version: str) -> Obj:
@@ -208,7 +213,7 @@ def create(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) 
     obj["apiVersion"] = target.kind.api_version(target.version)
     obj["kind"] = target.kind.kind
     dropped = params.dropped()
-    with cluster.lock:
+    with cluster.collecting_warnings() as warnings:
         created = cluster.create(
             target.kind,
             obj,
@@ -220,7 +225,7 @@ def create(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) 
         return Reply(
             201,
             present(created, target.kind, target.version),
-            warnings_header(params, dropped),
+            warnings_header(params, dropped, warnings),
         )
 
 
@@ -231,7 +236,7 @@ def update(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) 
     obj["apiVersion"] = target.kind.api_version(target.version)
     obj["kind"] = target.kind.kind
     dropped = params.dropped()
-    with cluster.lock:
+    with cluster.collecting_warnings() as warnings:
         updated = cluster.update(
             target.kind,
             obj,
@@ -245,7 +250,7 @@ def update(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) 
         return Reply(
             200,
             present(updated, target.kind, target.version),
-            warnings_header(params, dropped),
+            warnings_header(params, dropped, warnings),
         )
 
 
@@ -266,7 +271,7 @@ def patch(
         if isinstance(body, dict):
             _check_body_kind(target, body)
     dropped = params.dropped()
-    with cluster.lock:
+    with cluster.collecting_warnings() as warnings:
         if target.subresource == "scale":
             current = cluster.get(target.kind, target.namespace or "", target.name)
             from .. import patching
@@ -290,7 +295,7 @@ def patch(
         return Reply(
             201 if created else 200,
             present(obj, target.kind, target.version),
-            warnings_header(params, dropped),
+            warnings_header(params, dropped, warnings),
         )
 
 
