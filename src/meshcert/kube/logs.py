@@ -4,7 +4,9 @@ Each container keeps its last 10,000 lines with the time they were written. `rea
 `sinceSeconds` / `sinceTime`, then `tailLines`, then `limitBytes` (the kubelet's order) and can
 prefix each line with its RFC 3339 timestamp in nanoseconds as the kubelet does
 (`2026-01-01T00:00:00.000000000Z hello`). Subscribers see new lines as they are appended
-(`kubectl logs -f`). A pod's logs go when the pod is deleted.
+(`kubectl logs -f`); `follow` reads and subscribes at once, so no line is lost or doubled.
+`restart` keeps what a container wrote as its previous instance's log (`kubectl logs
+--previous`) and starts an empty one. A pod's logs go when the pod is deleted.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class LogBook:
         self._clock = clock
         self._lock = threading.Lock()
         self._lines: dict[Key, deque[LogLine]] = {}
+        self._previous: dict[Key, list[LogLine]] = {}
         self._subscribers: dict[Key, list[_Subscriber]] = {}
         if store is not None:
             store.subscribe(self._on_event)
@@ -94,9 +97,27 @@ class LogBook:
             for entry in entries:
                 sub.callback(entry.render(sub.timestamps))
 
-    def lines(self, namespace: str, pod: str, container: str) -> list[LogLine]:
+    def lines(
+        self, namespace: str, pod: str, container: str, *, previous: bool = False
+    ) -> list[LogLine]:
         with self._lock:
-            return list(self._lines.get((namespace, pod, container), ()))
+            return self._entries((namespace, pod, container), previous)
+
+    def _entries(self, key: Key, previous: bool) -> list[LogLine]:
+        if previous:
+            return list(self._previous.get(key, ()))
+        return list(self._lines.get(key, ()))
+
+    def has_previous(self, namespace: str, pod: str, container: str) -> bool:
+        with self._lock:
+            return (namespace, pod, container) in self._previous
+
+    def restart(self, namespace: str, pod: str, container: str) -> None:
+        """The container was restarted: its log so far becomes the previous instance's."""
+        key = (namespace, pod, container)
+        with self._lock:
+            self._previous[key] = list(self._lines.get(key, ()))
+            self._lines[key] = deque(maxlen=self.max_lines)
 
     def read(
         self,
@@ -109,9 +130,22 @@ class LogBook:
         since_time: datetime | None = None,
         timestamps: bool = False,
         limit_bytes: int | None = None,
+        previous: bool = False,
     ) -> str:
-        """The log text, each line ending with a newline."""
-        entries = self.lines(namespace, pod, container)
+        """The log text, each line ending with a newline (`previous`: the instance before
+        the last restart)."""
+        entries = self.lines(namespace, pod, container, previous=previous)
+        return self._render(entries, tail, since_seconds, since_time, timestamps, limit_bytes)
+
+    def _render(
+        self,
+        entries: list[LogLine],
+        tail: int | None,
+        since_seconds: int | None,
+        since_time: datetime | None,
+        timestamps: bool,
+        limit_bytes: int | None,
+    ) -> str:
         if since_seconds is not None:
             since_time = self.now() - timedelta(seconds=since_seconds)
         if since_time is not None:
@@ -122,6 +156,28 @@ class LogBook:
         if limit_bytes is not None and limit_bytes >= 0:
             text = text.encode()[:limit_bytes].decode("utf-8", "ignore")
         return text
+
+    def follow(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        callback: LineCallback,
+        *,
+        tail: int | None = None,
+        since_seconds: int | None = None,
+        since_time: datetime | None = None,
+        timestamps: bool = False,
+        limit_bytes: int | None = None,
+    ) -> tuple[str, Callable[[], None]]:
+        """`read` and `subscribe` at one instant: the text so far, and the function that
+        stops `callback` from seeing the lines appended after it."""
+        key = (namespace, pod, container)
+        with self._lock:
+            entries = self._entries(key, False)
+            unsubscribe = self._subscribe(key, callback, timestamps)
+        text = self._render(entries, tail, since_seconds, since_time, timestamps, limit_bytes)
+        return text, unsubscribe
 
     def subscribe(
         self,
@@ -134,10 +190,12 @@ class LogBook:
     ) -> Callable[[], None]:
         """Call `callback(line)` (ending with a newline) for every line appended from now on;
         returns the function that stops it."""
-        key = (namespace, pod, container)
-        sub = _Subscriber(callback, timestamps)
         with self._lock:
-            self._subscribers.setdefault(key, []).append(sub)
+            return self._subscribe((namespace, pod, container), callback, timestamps)
+
+    def _subscribe(self, key: Key, callback: LineCallback, timestamps: bool) -> Callable[[], None]:
+        sub = _Subscriber(callback, timestamps)
+        self._subscribers.setdefault(key, []).append(sub)
 
         def unsubscribe() -> None:
             with self._lock:
@@ -158,6 +216,8 @@ class LogBook:
         with self._lock:
             for key in [k for k in self._lines if k[:2] == (namespace, pod)]:
                 del self._lines[key]
+            for key in [k for k in self._previous if k[:2] == (namespace, pod)]:
+                del self._previous[key]
 
     def _on_event(self, event: WatchEvent) -> None:
         if event.type == "DELETED" and event.kind.key == ("", "pods"):

@@ -175,6 +175,11 @@ def cat(ctx: ExecContext) -> int:
     status = 0
     line_no = 0
     for name in opts.operands or ["-"]:
+        if name == "-" and not opts.has("number"):
+            # stream stdin: write what arrives as it arrives (`kubectl exec -i POD -- cat`)
+            while chunk := ctx.input.read_some():
+                ctx.stdout.write(chunk)
+            continue
         try:
             data = read_operand(ctx, name)
         except FileSystemError as exc:
@@ -409,9 +414,9 @@ def tee(ctx: ExecContext) -> int:
         except FileSystemError as exc:
             ctx.err(f"tee: {name}: {exc.reason}\n")
             status = 1
-    data = ctx.stdin
-    for sink in sinks:
-        sink.write(data)
+    while data := ctx.input.read_some():
+        for sink in sinks:
+            sink.write(data)
     return status
 
 

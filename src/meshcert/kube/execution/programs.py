@@ -3,7 +3,11 @@
 A program is a function `(ExecContext) -> exit code`. It reads `ctx.stdin`, writes bytes to
 `ctx.stdout` / `ctx.stderr`, and reaches the container's files, environment, pod and cluster
 through the context. `ProgramRegistry` maps names to programs, optionally only for images
-matching a pattern (`registry.register("istioctl", fn, images=("*istio/istioctl*",))`).
+matching a pattern (`registry.register("istioctl", fn, images=("*istio/istioctl*",))`),
+tried against the image as written and its normalised full reference.
+
+Standard input is an `InputStream`: all at once for a plain exec, or live (fed by the
+client while the program runs) for `kubectl exec -i`; `ctx.input.read_some()` streams it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import fnmatch
 import posixpath
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -85,25 +90,117 @@ class LogSink:
 
 
 class InputStream:
-    """A program's stdin: bytes that are consumed as they are read."""
+    """A program's stdin: bytes consumed as they are read, possibly still arriving.
 
-    def __init__(self, data: bytes = b"") -> None:
-        self._data = data
-        self._pos = 0
+    `InputStream(data)` holds all its bytes and is closed (a file, a pipe whose writer is
+    done). `InputStream.live()` is fed from another thread (`feed`, `end_of_file`, `close`):
+    readers block until there is something to read, as on a pipe or a terminal. A terminal's
+    Ctrl-D is `end_of_file()`: the next read ends there (once), later reads go on. Waiting
+    readers give up when the attached budget runs out, is cancelled or interrupted
+    (`interrupt()`, Ctrl-C on a terminal). Thread-safe.
+    """
+
+    def __init__(self, data: bytes = b"", *, closed: bool = True) -> None:
+        self._cond = threading.Condition()
+        # Segments end at an end-of-file mark; the last one is still open.
+        self._segments: deque[bytearray] = deque([bytearray(data)])
+        self._closed = closed
+        self.live = not closed
+        self.tty = False
+        self.budget: Budget | None = None
+        self.interrupted = threading.Event()
+
+    @classmethod
+    def live_stream(cls) -> InputStream:
+        """An open stream that is fed while programs read it."""
+        return cls(closed=False)
+
+    # the writer's side ---------------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        with self._cond:
+            if not self._closed:
+                self._segments[-1].extend(data)
+                self._cond.notify_all()
+
+    def end_of_file(self) -> None:
+        """A one-time end of file (Ctrl-D on a terminal): the reader sees EOF once."""
+        with self._cond:
+            if not self._closed:
+                self._segments.append(bytearray())
+                self._cond.notify_all()
+
+    def close(self) -> None:
+        """No more input, ever."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    def interrupt(self) -> None:
+        """Ctrl-C: the running program (or a read waiting for input) is interrupted, and
+        input not read yet is dropped (as a terminal flushes its queue on SIGINT)."""
+        with self._cond:
+            self.interrupted.set()
+            self._segments = deque([bytearray()])
+            self._cond.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # the reader's side ---------------------------------------------------------------------
+
+    def _wait(self, ready: Callable[[], bool]) -> None:
+        """Block (holding the lock) until `ready()`, the end of input, or the budget ends."""
+        while not (ready() or len(self._segments) > 1 or self._closed):
+            budget = self.budget
+            if budget is not None:
+                budget.check()
+                self._cond.wait(min(0.1, max(budget.remaining(), 0.001)))
+            else:
+                if self.interrupted.is_set():
+                    raise ExecInterrupted()
+                self._cond.wait(0.1)
+
+    def _take(self, end: int | None = None) -> bytes:
+        head = self._segments[0]
+        if end is None or end >= len(head):
+            out = bytes(head)
+            head.clear()
+            if len(self._segments) > 1:
+                self._segments.popleft()  # the end-of-file mark is consumed with the data
+            return out
+        out = bytes(head[:end])
+        del head[:end]
+        return out
 
     def read(self) -> bytes:
-        """Everything not read yet."""
-        out = self._data[self._pos :]
-        self._pos = len(self._data)
-        return out
+        """Everything up to the end of input (blocks until then)."""
+        with self._cond:
+            self._wait(lambda: False)
+            return self._take()
 
     def readline(self) -> bytes:
-        """The next line with its newline (b"" at the end)."""
-        end = self._data.find(b"\n", self._pos)
-        end = len(self._data) if end < 0 else end + 1
-        out = self._data[self._pos : end]
-        self._pos = end
-        return out
+        """The next line with its newline; at the end of input what is left (b"" if none)."""
+        with self._cond:
+            self._wait(lambda: b"\n" in self._segments[0])
+            end = self._segments[0].find(b"\n")
+            return self._take(None if end < 0 else end + 1)
+
+    def read_some(self) -> bytes:
+        """What has arrived (blocks until something has); b"" at the end of input."""
+        with self._cond:
+            self._wait(lambda: bool(self._segments[0]))
+            head = self._segments[0]
+            if head:
+                out = bytes(head)
+                head.clear()
+                return out
+            if len(self._segments) > 1:
+                self._segments.popleft()
+            return b""
 
 
 @dataclass(frozen=True)
@@ -119,6 +216,10 @@ class ExecTimeout(Exception):
     """The exec ran past its time budget or was cancelled (the client went away)."""
 
 
+class ExecInterrupted(ExecTimeout):
+    """Ctrl-C on the exec's terminal (SIGINT): the running program stops (exit code 130)."""
+
+
 class ProgramNotFound(Exception):
     """No program of that name in the container's image."""
 
@@ -128,24 +229,50 @@ class ProgramNotFound(Exception):
 
 
 class Budget:
-    """The time an exec may still take; `sleep` waits on it so a cancel ends it early."""
+    """The time an exec may still take; `sleep` waits on it so a cancel ends it early.
 
-    def __init__(self, seconds: float = MAX_EXEC_SECONDS, cancel: threading.Event | None = None):
+    `interrupt` is set by Ctrl-C on the exec's terminal: `check` and `sleep` then raise
+    ExecInterrupted (whoever handles it clears the event). `restart` gives a fresh budget
+    (each command of an interactive shell gets its own).
+    """
+
+    def __init__(
+        self,
+        seconds: float = MAX_EXEC_SECONDS,
+        cancel: threading.Event | None = None,
+        interrupt: threading.Event | None = None,
+    ):
         self.seconds = seconds
         self.deadline = time.monotonic() + seconds
         self.cancel = cancel or threading.Event()
+        self.interrupt = interrupt or threading.Event()
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
+    def restart(self, seconds: float | None = None) -> None:
+        """From now on, `seconds` (default: the budget's own limit)."""
+        self.deadline = time.monotonic() + (self.seconds if seconds is None else seconds)
+
     def check(self) -> None:
         if self.cancel.is_set() or self.remaining() <= 0:
             raise ExecTimeout()
+        if self.interrupt.is_set():
+            raise ExecInterrupted()
 
     def sleep(self, seconds: float) -> None:
         self.check()
-        wait = min(max(seconds, 0.0), self.remaining())
-        if self.cancel.wait(wait) or seconds > wait:
+        end = time.monotonic() + max(seconds, 0.0)
+        while True:
+            wait = min(end - time.monotonic(), self.remaining(), 0.05)
+            if wait <= 0:
+                break
+            if self.cancel.wait(wait):
+                raise ExecTimeout()
+            if self.interrupt.is_set():
+                raise ExecInterrupted()
+        self.check()
+        if time.monotonic() < end:
             raise ExecTimeout()
 
 
@@ -155,7 +282,33 @@ class Registration:
     images: tuple[str, ...]
 
     def matches(self, image: str) -> bool:
-        return not self.images or any(fnmatch.fnmatchcase(image, p) for p in self.images)
+        if not self.images:
+            return True
+        forms = {image, normalize_image(image)} if image else {image}
+        return any(fnmatch.fnmatchcase(form, p) for form in forms for p in self.images)
+
+
+def normalize_image(image: str) -> str:
+    """The full reference the kubelet pulls: `busybox` -> `docker.io/library/busybox:latest`,
+    `istio/proxyv2:1.26.0` -> `docker.io/istio/proxyv2:1.26.0` (a first component with a dot
+    or a port, or `localhost`, is a registry; `index.docker.io` is `docker.io`)."""
+    ref = image.strip()
+    if not ref:
+        return ref
+    name, at, digest = ref.partition("@")
+    first, slash, rest = name.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        domain, path = first, rest
+    else:
+        domain, path = "docker.io", name
+    if domain == "index.docker.io":
+        domain = "docker.io"
+    if domain == "docker.io" and "/" not in path:
+        path = f"library/{path}"
+    last = path.rsplit("/", 1)[-1]
+    if ":" not in last and not at:
+        path += ":latest"
+    return f"{domain}/{path}{at}{digest}"
 
 
 class ProgramRegistry:
@@ -165,8 +318,11 @@ class ProgramRegistry:
         self._by_name: dict[str, list[Registration]] = {}
 
     def register(self, name: str, program: Program, *, images: Sequence[str] = ()) -> None:
-        """Make `program` runnable as `name`; with `images` (fnmatch patterns over the full
-        image reference, e.g. `"docker.io/istio/proxyv2:*"`) only in matching containers."""
+        """Make `program` runnable as `name`; with `images` (fnmatch patterns) only in
+        containers whose image matches one. A pattern is tried against the image as the pod
+        spec writes it and against its full reference (`normalize_image`), so
+        `"docker.io/istio/proxyv2:*"` matches both `istio/proxyv2:1.26.0` and
+        `docker.io/istio/proxyv2:1.26.0`, and `"*/library/busybox:latest"` matches `busybox`."""
         self._by_name.setdefault(name, []).append(Registration(program, tuple(images)))
 
     def lookup(self, name: str, image: str = "") -> Program | None:

@@ -17,6 +17,7 @@ from .programs import (
     MAX_EXEC_SECONDS,
     Budget,
     ExecContext,
+    ExecInterrupted,
     ExecResult,
     ExecTimeout,
     InputStream,
@@ -30,21 +31,26 @@ Obj = dict[str, Any]
 OutputCallback = Callable[[int, bytes], None]
 NOT_RUNNABLE_EXIT_CODE = 126
 TIMEOUT_EXIT_CODE = 137
+INTERRUPTED_EXIT_CODE = 130
 
 
 class _Collector:
     """A stream of the exec: kept for the result, optionally passed on as it is written."""
 
-    def __init__(self, channel: int, callback: OutputCallback | None, tty: bool) -> None:
+    def __init__(
+        self, channel: int, callback: OutputCallback | None, tty: bool, keep: bool = True
+    ) -> None:
         self.channel = channel
         self.callback = callback
         self.tty = tty
+        self.keep = keep
         self.data = bytearray()
 
     def write(self, data: bytes) -> None:
         if self.tty:
             data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-        self.data.extend(data)
+        if self.keep:
+            self.data.extend(data)
         if self.callback is not None and data:
             self.callback(self.channel, data)
 
@@ -99,18 +105,26 @@ def run_exec(
     pod: str,
     container: str,
     argv: list[str],
-    stdin: bytes = b"",
+    stdin: bytes | InputStream = b"",
     *,
     tty: bool = False,
     cancel: threading.Event | None = None,
     time_limit: float = MAX_EXEC_SECONDS,
     on_output: OutputCallback | None = None,
+    keep_output: bool = True,
 ) -> ExecResult:
     """Run `argv` in a container of a pod and wait for it (call from a worker thread).
 
-    Raises NotFound for a missing pod and BadRequest for a bad container. With `tty`, stderr
-    joins stdout and newlines become CRLF. `on_output(channel, data)` (1 stdout, 2 stderr)
-    sees output as it is written; `cancel` ends a running exec early (exit code 137).
+    Raises NotFound for a missing pod and BadRequest for a bad container. `stdin` is all the
+    input, or a live `InputStream` the caller feeds while the program runs (`kubectl exec
+    -i`; with `tty`, through a `Terminal`). With `tty`, stderr joins stdout and newlines
+    become CRLF. `on_output(channel, data)` (1 stdout, 2 stderr) sees output as it is
+    written (with `keep_output=False` the result then holds no output); `cancel` ends a
+    running exec early (exit code 137), `stdin.interrupt()` (Ctrl-C) with 130.
+
+    The exec may take `time_limit` seconds, except a shell reading commands from a live
+    stdin (`kubectl exec -it POD -- sh`): it waits for input up to an idle limit and gives
+    each command `time_limit` (see `shell_session`).
     """
     if not argv:
         raise errors.BadRequest("you must specify at least one command for the container")
@@ -123,11 +137,15 @@ def run_exec(
         fs = cluster.files.open(
             namespace, uid, name, lambda fresh: seed_files(fresh, cluster, pod_obj, spec)
         )
-    out = _Collector(1, on_output, tty)
-    err = out if tty else _Collector(2, on_output, tty)
+    out = _Collector(1, on_output, tty, keep_output)
+    err = out if tty else _Collector(2, on_output, tty, keep_output)
+    stream = stdin if isinstance(stdin, InputStream) else InputStream(stdin)
+    stream.tty = tty
+    budget = Budget(time_limit, cancel, stream.interrupted)
+    stream.budget = budget
     ctx = ExecContext(
         argv=list(argv),
-        input=InputStream(stdin),
+        input=stream,
         stdout=out,
         stderr=err,
         env=env,
@@ -139,7 +157,7 @@ def run_exec(
         container=name,
         image=str(spec.get("image") or ""),
         registry=cluster.programs,
-        budget=Budget(time_limit, cancel),
+        budget=budget,
         tty=tty,
     )
     try:
@@ -147,6 +165,8 @@ def run_exec(
     except ProgramNotFound:
         err.write(not_found_message(argv[0]).encode())
         code = NOT_RUNNABLE_EXIT_CODE
+    except ExecInterrupted:
+        code = INTERRUPTED_EXIT_CODE
     except ExecTimeout:
         code = TIMEOUT_EXIT_CODE
     except RecursionError:

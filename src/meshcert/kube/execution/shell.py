@@ -36,6 +36,7 @@ from .shell_nodes import (
     Subshell,
 )
 from .shell_redirections import redirect
+from .shell_session import Session
 from .shell_state import FunctionReturn, LoopControl, ShellExit, ShellState, Streams
 from .shell_syntax import Parser, ShellSyntaxError
 
@@ -56,11 +57,13 @@ class Shell:
         self.condition_depth = 0
         self.loop_depth = 0
         self.call_depth = 0
+        self.interactive = False
 
     def subshell(self) -> Shell:
         sub = Shell(self.ctx, self.state.copy(), self.dialect)
         sub.line = self.line
         sub.call_depth = self.call_depth
+        sub.interactive = self.interactive
         return sub
 
     # variables ---------------------------------------------------------------------------------
@@ -110,7 +113,9 @@ class Shell:
     # messages ----------------------------------------------------------------------------------
 
     def diag(self, message: str, io: Streams | None = None) -> None:
-        if self.dialect == "bash":
+        if self.dialect == "bash" and self.interactive:
+            text = f"{self.state.arg0}: {message}\n"
+        elif self.dialect == "bash":
             text = f"{self.state.arg0}: line {self.line}: {message}\n"
         else:
             text = f"{self.state.arg0}: {self.line}: {message}\n"
@@ -118,7 +123,9 @@ class Shell:
 
     def syntax_error(self, exc: ShellSyntaxError, io: Streams, *, command_string: bool) -> None:
         arg0 = self.state.arg0
-        if self.dialect == "bash":
+        if self.dialect == "bash" and self.interactive:
+            text = f"{arg0}: {exc.bash_message()}\n"
+        elif self.dialect == "bash":
             where = f"{arg0}: -c: line {exc.line}" if command_string else f"{arg0}: line {exc.line}"
             text = f"{where}: {exc.bash_message()}\n"
             if exc.token is not None and exc.token.kind != "EOF":
@@ -416,11 +423,13 @@ def _quote(arg: str) -> str:
 
 
 def shell_program(ctx: ExecContext) -> int:
-    """`sh [-eux] [-c command [name [args...]] | script [args...]]`; `bash` is the same."""
+    """`sh [-eiux] [-c command [name [args...]] | script [args...]]`; `bash` is the same.
+    With neither, commands come from stdin (`shell_session`)."""
     dialect = "bash" if ctx.program == "bash" else "sh"
     args = ctx.argv[1:]
     options: set[str] = set()
     command = False
+    force_interactive = from_stdin = False
     while args and args[0].startswith(("-", "+")) and args[0] not in ("-", "+"):
         arg = args.pop(0)
         if arg == "--":
@@ -437,6 +446,10 @@ def shell_program(ctx: ExecContext) -> int:
         for letter in arg[1:]:
             if letter == "c":
                 command = True
+            elif letter == "i" and arg[0] == "-":
+                force_interactive = True
+            elif letter == "s":
+                from_stdin = True
             elif letter in "euxf" and arg[0] == "-":
                 options.add(letter)
     if args and args[0] == "-":
@@ -454,7 +467,7 @@ def shell_program(ctx: ExecContext) -> int:
         source, positional = args[0], args[2:]
         if len(args) > 1:
             arg0 = args[1]
-    elif args:
+    elif args and not from_stdin:
         try:
             source = ctx.read_file(args[0]).decode("utf-8", "surrogateescape")
         except FileSystemError:
@@ -465,10 +478,14 @@ def shell_program(ctx: ExecContext) -> int:
             return 2
         arg0, positional = args[0], args[1:]
     else:
-        source, positional = ctx.stdin.decode("utf-8", "surrogateescape"), []
+        source, positional = None, list(args)
     variables = dict(ctx.env)
     variables.setdefault("PWD", ctx.cwd)
     state = ShellState(variables, set(ctx.env), list(positional), arg0, ctx.cwd, options=options)
     shell = Shell(ctx, state, dialect)
     io = Streams({0: ctx.input, 1: ctx.stdout, 2: ctx.stderr})
+    if source is None:
+        # commands from stdin, run as they arrive (interactive on the exec's terminal)
+        shell.interactive = force_interactive or ctx.input.tty
+        return Session(shell, io, interactive=shell.interactive).run()
     return shell.run_script(source, io, command_string=command)

@@ -122,6 +122,9 @@ class Lexer:
         self.pos = pos
         self._peeked: Token | None = None
         self._heredocs: list[HereDoc] = []
+        # whether a here-document ran to the end of the text without its delimiter (an
+        # interactive shell then reads more lines)
+        self.heredoc_open = False
 
     # hooks of the parser ------------------------------------------------------------------------
 
@@ -187,6 +190,7 @@ class Lexer:
         if start >= n:
             for doc in self._heredocs:
                 doc.body = Word(())
+                self.heredoc_open = True
             self._heredocs.clear()
             return Token("EOF", "", start)
         if src[start] == "\n":
@@ -208,6 +212,7 @@ class Lexer:
         src, n = self.src, len(self.src)
         for doc in self._heredocs:
             lines: list[str] = []
+            ended = False
             while self.pos < n:
                 end = src.find("\n", self.pos)
                 line = src[self.pos : n if end < 0 else end]
@@ -215,8 +220,10 @@ class Lexer:
                 if doc.strip_tabs:
                     line = line.lstrip("\t")
                 if line == doc.delimiter:
+                    ended = True
                     break
                 lines.append(line + "\n")
+            self.heredoc_open = self.heredoc_open or not ended
             body = "".join(lines)
             doc.body = Word((Quoted(body),)) if doc.quoted else type(self)(body).heredoc_body()
         self._heredocs.clear()
