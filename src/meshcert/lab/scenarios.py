@@ -4,6 +4,10 @@ Every lab starts from the shipped `base` scenario (the namespaces a fresh cluste
 control-plane Node); another scenario's manifests are applied on top, as `kubectl apply` would
 (created, or merged into an object of the same name that already exists). A scenario is named
 (`base`, shipped under `scenarios/`) or given as a path to a YAML file.
+
+A scenario may install Istio before its manifests with one document holding an `istio:` step
+(no `kind`): `istio: {set: [profile=demo]}` runs what `istioctl install --set profile=demo -y`
+does, so the manifests after it see the control plane (and injection) a real install gives.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class Scenario:
     name: str
     manifests: tuple[Manifest, ...]
     source: str
+    istio: tuple[str, ...] | None = None  # `--set` flags of an Istio install step, if any
 
 
 def shipped_scenarios() -> list[str]:
@@ -70,20 +75,33 @@ def load_scenario(ref: str) -> Scenario:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read scenario {ref!r}: {exc}") from exc
-    return Scenario(name, parse_manifests(text, str(path)), str(path))
+    istio: list[tuple[str, ...]] = []
+    manifests = parse_manifests(text, str(path), istio)
+    return Scenario(name, manifests, str(path), istio[0] if istio else None)
 
 
-def parse_manifests(text: str, source: str) -> tuple[Manifest, ...]:
-    """The objects of a multi-document YAML text (`kind: List` documents are unpacked)."""
+def parse_manifests(
+    text: str, source: str, istio: list[tuple[str, ...]] | None = None
+) -> tuple[Manifest, ...]:
+    """The objects of a multi-document YAML text (`kind: List` documents are unpacked); an
+    `istio:` step document is appended to `istio` (as its `--set` flags) when given."""
     import yaml  # here: checking a scenario's name must stay cheap
 
     try:
-        documents = list(yaml.safe_load_all(text))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present
+        documents = list(yaml.load_all(text, Loader=loader))
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{source}: not valid YAML: {exc}") from exc
     manifests: list[Manifest] = []
     for number, doc in enumerate(documents, start=1):
         if doc is None:
+            continue
+        if istio is not None and isinstance(doc, dict) and "istio" in doc and "kind" not in doc:
+            step = doc.get("istio") or {}
+            flags = step.get("set") if isinstance(step, dict) else None
+            if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
+                raise ScenarioError(f"{source}: document {number}: istio.set must list strings")
+            istio.append(tuple(flags))
             continue
         if not isinstance(doc, dict):
             raise ScenarioError(f"{source}: document {number} is not a mapping of fields")
@@ -110,12 +128,27 @@ def node_manifest(cluster: Cluster) -> Manifest:
 
 
 def seed(cluster: Cluster, scenario: Scenario) -> None:
-    """Apply the base scenario, then `scenario` (unless it is the base) to a new cluster."""
+    """Apply the base scenario, then `scenario` (unless it is the base) to a new cluster. An
+    Istio install step settles first (istiod Ready, as `istioctl install` waits for it), so the
+    manifests after it are injected at once, as they are after a real install."""
     with cluster.transaction():
         base = scenario if scenario.name == BASE else load_scenario(BASE)
         apply_manifests(cluster, (*base.manifests, node_manifest(cluster)), base.source)
-        if scenario.name != BASE:
+        if scenario.name != BASE and scenario.istio is not None:
+            install_istio(cluster, scenario.istio, scenario.source)
+    if scenario.name != BASE:
+        with cluster.transaction():
             apply_manifests(cluster, scenario.manifests, scenario.source)
+
+
+def install_istio(cluster: Cluster, flags: tuple[str, ...], source: str) -> None:
+    """The scenario's Istio install step: `istioctl install -y` with these `--set` flags."""
+    from meshcert.mesh.install import InstallError, effective_spec, install
+
+    try:
+        install(cluster, effective_spec(cluster, [], list(flags)))
+    except (InstallError, KubeError) as exc:
+        raise ScenarioError(f"{source}: istio install step: {exc}") from exc
 
 
 def apply_manifests(cluster: Cluster, manifests: tuple[Manifest, ...], source: str) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 
 
 def _lower(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    if all(name == name.lower() for name, _ in headers):
+        return headers  # already lower-case: the common case when copies are made
     return tuple((name.lower(), value) for name, value in headers)
 
 

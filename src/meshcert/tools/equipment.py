@@ -8,12 +8,19 @@ are plugged in again each time. Each part registers itself through one function 
 from __future__ import annotations
 
 from meshcert.kube.cluster import Cluster
+from meshcert.mesh import validation
+from meshcert.tools import traffic_programs
 
 
 def equip(cluster: Cluster) -> None:
     """Register the Istio admission hooks, controllers and programs on `cluster`."""
     # installation, injection and the control plane (issue 3, installation)
+    from meshcert.tools.istioctl import register as register_installation
+
+    register_installation(cluster)
     # traffic: validation, request simulation, curl & co (issue 3, traffic management)
+    validation.install(cluster)
+    traffic_programs.register(cluster)
 
 
 __all__ = ["equip"]

@@ -1,0 +1,244 @@
+"""istiod's gateway deployment controller: for a Gateway API `Gateway` of class `istio` or
+`istio-waypoint`, istiod creates its Deployment, Service and ServiceAccount and reports the
+Gateway's status; it also creates the GatewayClasses it serves.
+
+Source: istio/istio pilot/pkg/config/kube/gateway/deploymentcontroller.go and the
+`kube-gateway` / `waypoint` templates of manifests/charts/istio-control/istio-discovery/files;
+istio.io docs/ambient/usage/waypoint ("Deploy a waypoint proxy"). Names: a waypoint's objects
+are named as the Gateway; a gateway of class `istio` gets `<name>-istio`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from meshcert.kube.cluster import Cluster
+from meshcert.mesh.install.proxies import proxy_container, proxy_volumes
+
+from .health import installed_revisions, revision_health
+
+Obj = dict[str, Any]
+WAYPOINT_CLASS = "istio-waypoint"
+CLASSES = {
+    "istio": ("istio.io/gateway-controller", "The default Istio GatewayClass"),
+    "istio-remote": (
+        "istio.io/unmanaged-gateway",
+        "Remote to this cluster. Does not deploy or affect configuration.",
+    ),
+    WAYPOINT_CLASS: ("istio.io/mesh-controller", "The default Istio waypoint GatewayClass"),
+}
+
+
+def _healthy_revision(cluster: Cluster, gateway: Obj) -> str | None:
+    wanted = (gateway["metadata"].get("labels") or {}).get("istio.io/rev")
+    for revision in installed_revisions(cluster):
+        if wanted and revision != wanted:
+            continue
+        health = revision_health(cluster, revision)
+        if health is not None and health.healthy:
+            return revision
+    return None
+
+
+def ensure_gateway_classes(cluster: Cluster) -> None:
+    kind = cluster.kind("gateway.networking.k8s.io", "gatewayclasses")
+    for name, (controller, description) in CLASSES.items():
+        if cluster.find(kind, "", name) is None:
+            cluster.create(
+                kind,
+                {
+                    "apiVersion": "gateway.networking.k8s.io/v1",
+                    "kind": "GatewayClass",
+                    "metadata": {"name": name},
+                    "spec": {"controllerName": controller, "description": description},
+                },
+            )
+
+
+def deploy_gateway(cluster: Cluster, gateway: Obj) -> None:
+    """Create the objects of an istio or istio-waypoint Gateway and set its status."""
+    spec = gateway.get("spec") or {}
+    klass = spec.get("gatewayClassName")
+    if klass not in ("istio", WAYPOINT_CLASS):
+        return
+    revision = _healthy_revision(cluster, gateway)
+    if revision is None:
+        return
+    meta = gateway["metadata"]
+    ns, gw_name = meta["namespace"], meta["name"]
+    waypoint = klass == WAYPOINT_CLASS
+    name = gw_name if waypoint else f"{gw_name}-istio"
+    managed = "istio.io-mesh-controller" if waypoint else "istio.io-gateway-controller"
+    labels = {
+        "gateway.istio.io/managed": managed,
+        "gateway.networking.k8s.io/gateway-name": gw_name,
+        "istio.io/rev": revision,
+    }
+    owner = [
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "Gateway",
+            "name": gw_name,
+            "uid": meta["uid"],
+        }
+    ]
+    listeners = spec.get("listeners") or []
+    if waypoint:
+        ports = [
+            {"name": "status-port", "port": 15021, "protocol": "TCP", "targetPort": 15021},
+            {
+                "name": "mesh",
+                "port": 15008,
+                "protocol": "TCP",
+                "targetPort": 15008,
+                "appProtocol": "all",
+            },
+        ]
+    else:
+        ports = [{"name": "status-port", "port": 15021, "protocol": "TCP", "targetPort": 15021}]
+        for listener in listeners:
+            port = int(listener.get("port", 80))
+            if all(p["port"] != port for p in ports):
+                ports.append(
+                    {
+                        "name": f"{str(listener.get('protocol', 'http')).lower()}-{port}",
+                        "port": port,
+                        "protocol": "TCP",
+                        "targetPort": port,
+                    }
+                )
+    pod_labels = {
+        **labels,
+        "service.istio.io/canonical-name": name,
+        "service.istio.io/canonical-revision": "latest",
+        "sidecar.istio.io/inject": "false",
+        **({"istio.io/dataplane-mode": "none"} if waypoint else {}),
+    }
+    proxy = proxy_container(
+        role="waypoint" if waypoint else "router",
+        revision=revision,
+        workload=name,
+        owner=f"kubernetes://apis/apps/v1/namespaces/{ns}/deployments/{name}",
+        ports=[{"containerPort": p["targetPort"], "protocol": "TCP"} for p in ports],
+    )
+    objects: list[Obj] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {
+                "name": name,
+                "namespace": ns,
+                "labels": dict(labels),
+                "ownerReferences": copy.deepcopy(owner),
+            },
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {
+                "name": name,
+                "namespace": ns,
+                "labels": dict(labels),
+                "ownerReferences": copy.deepcopy(owner),
+            },
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": {"gateway.networking.k8s.io/gateway-name": gw_name}},
+                "template": {
+                    "metadata": {"labels": pod_labels, "annotations": {"istio.io/rev": revision}},
+                    "spec": {
+                        "serviceAccountName": name,
+                        "containers": [proxy],
+                        "volumes": proxy_volumes(),
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": name,
+                "namespace": ns,
+                "labels": dict(labels),
+                "ownerReferences": copy.deepcopy(owner),
+            },
+            "spec": {
+                "type": "ClusterIP" if waypoint else "LoadBalancer",
+                "ports": ports,
+                "selector": {"gateway.networking.k8s.io/gateway-name": gw_name},
+            },
+        },
+    ]
+    for obj in objects:
+        kind = cluster.kind_of(obj)
+        if cluster.find(kind, ns, name) is None:
+            cluster.create(kind, obj, ns, field_manager="pilot-discovery")
+    _set_status(cluster, gateway, name, ns, waypoint)
+
+
+def _set_status(cluster: Cluster, gateway: Obj, name: str, ns: str, waypoint: bool) -> None:
+    host = f"{name}.{ns}.svc.cluster.local"
+    when = gateway["metadata"].get("creationTimestamp")
+    generation = gateway["metadata"].get("generation", 1)
+    status = {
+        "addresses": [{"type": "Hostname", "value": host}],
+        "conditions": [
+            {
+                "type": "Accepted",
+                "status": "True",
+                "reason": "Accepted",
+                "message": "Resource accepted",
+                "lastTransitionTime": when,
+                "observedGeneration": generation,
+            },
+            {
+                "type": "Programmed",
+                "status": "True",
+                "reason": "Programmed",
+                "message": "Resource programmed, assigned to service(s) "
+                f"{host}:{15008 if waypoint else 15021}",
+                "lastTransitionTime": when,
+                "observedGeneration": generation,
+            },
+        ],
+    }
+    listeners = (gateway.get("spec") or {}).get("listeners") or []
+    status["listeners"] = [
+        {
+            "name": listener.get("name"),
+            "attachedRoutes": 0,
+            "supportedKinds": [],
+            "conditions": [
+                {
+                    "type": "Accepted",
+                    "status": "True",
+                    "reason": "Accepted",
+                    "message": "No errors found",
+                    "lastTransitionTime": when,
+                    "observedGeneration": generation,
+                },
+                {
+                    "type": "Programmed",
+                    "status": "True",
+                    "reason": "Programmed",
+                    "message": "No errors found",
+                    "lastTransitionTime": when,
+                    "observedGeneration": generation,
+                },
+            ],
+        }
+        for listener in listeners
+    ]
+    if gateway.get("status") == status:
+        return
+    kind = cluster.kind("gateway.networking.k8s.io", "gateways")
+    updated = {**copy.deepcopy(gateway), "status": status}
+    cluster.update(kind, updated, ns, subresource="status")
+
+
+def sync_gateways(cluster: Cluster, namespace: str | None = None) -> None:
+    kind = cluster.kind("gateway.networking.k8s.io", "gateways")
+    for gateway in cluster.list(kind, namespace):
+        deploy_gateway(cluster, gateway)

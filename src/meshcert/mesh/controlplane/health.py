@@ -1,0 +1,65 @@
+"""istiod's health per revision, read from the cluster's objects.
+
+A revision is healthy when its istiod Deployment wants replicas, has at least one available,
+and its mesh config (ConfigMap `istio` / `istio-<rev>`, key `mesh`) is one istiod accepts. A bad
+mesh config makes istiod exit at start-up (crash loop), so it wins over availability as the
+reason given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from meshcert.kube.cluster import Cluster
+
+from .meshconfig_check import mesh_config_error
+from .naming import DEFAULT_REVISION, ISTIO_NAMESPACE, REV_LABEL, istiod_name, mesh_configmap_name
+
+
+@dataclass(frozen=True)
+class RevisionHealth:
+    """One revision's control plane as the lab sees it now."""
+
+    revision: str
+    healthy: bool
+    reason: str  # "" when healthy
+    mesh_config: str | None  # the current `mesh` text (None: no ConfigMap)
+    mesh_config_error: str | None  # why istiod rejects it (None: accepted)
+
+
+def installed_revisions(cluster: Cluster) -> list[str]:
+    """Revisions that have an istiod Deployment in istio-system, sorted."""
+    kind = cluster.kind("apps", "deployments")
+    found: set[str] = set()
+    for dep in cluster.list(kind, ISTIO_NAMESPACE):
+        labels = dep["metadata"].get("labels") or {}
+        if labels.get("app") == "istiod":
+            found.add(str(labels.get(REV_LABEL) or DEFAULT_REVISION))
+    return sorted(found)
+
+
+def mesh_config_text(cluster: Cluster, revision: str) -> str | None:
+    """The `mesh` key of the revision's mesh ConfigMap, None when there is none."""
+    cm = cluster.find(
+        cluster.kind("", "configmaps"), ISTIO_NAMESPACE, mesh_configmap_name(revision)
+    )
+    if cm is None:
+        return None
+    value = (cm.get("data") or {}).get("mesh")
+    return None if value is None else str(value)
+
+
+def revision_health(cluster: Cluster, revision: str) -> RevisionHealth | None:
+    """None when the revision has no istiod Deployment."""
+    dep = cluster.find(cluster.kind("apps", "deployments"), ISTIO_NAMESPACE, istiod_name(revision))
+    if dep is None:
+        return None
+    text = mesh_config_text(cluster, revision)
+    error = mesh_config_error(text)
+    if error is not None:
+        return RevisionHealth(revision, False, f"invalid mesh config: {error}", text, error)
+    replicas = (dep.get("spec") or {}).get("replicas", 1)
+    available = (dep.get("status") or {}).get("availableReplicas") or 0
+    if replicas == 0 or available == 0:
+        return RevisionHealth(revision, False, "istiod has no available replicas", text, None)
+    return RevisionHealth(revision, True, "", text, None)

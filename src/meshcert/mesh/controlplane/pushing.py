@@ -1,0 +1,339 @@
+"""The push model: per revision, the resourceVersion its proxies' configuration comes from.
+
+State lives in `cluster.extensions` (process state, like the controllers): per revision,
+whether istiod was healthy at the last look, the version it froze at and the last mesh config
+text it pushed. A cluster restored from a journal starts with no state; the first question
+rebuilds it from the objects (a revision unhealthy then is taken to have frozen just before
+the object that broke it was last written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from meshcert.kube.cluster import Cluster
+from meshcert.kube.controllers import add_container_state_rule, crash_loop, refresh_pods
+from meshcert.kube.controllers.containerstates import ContainerState
+from meshcert.kube.store import Obj, WatchEvent
+
+from . import ambient, gateways, istiod_logs
+from .health import installed_revisions, revision_health
+from .meshconfig_check import mesh_config_error
+from .naming import (
+    DEFAULT_REVISION,
+    ISTIO_NAMESPACE,
+    REV_LABEL,
+    istiod_name,
+    mesh_configmap_name,
+)
+
+PushListener = Callable[[Cluster, str, int], None]
+_GATEWAYS = ("gateway.networking.k8s.io", "gateways")
+_GATEWAY_CLASSES = ("gateway.networking.k8s.io", "gatewayclasses")
+
+_STATE_KEY = "meshcert.mesh.controlplane.revisions"
+_LISTENERS_KEY = "meshcert.mesh.controlplane.listeners"
+# Config kinds whose changes istiod pushes (and logs); core Services too.
+_PUSHED_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.io")
+
+
+@dataclass
+class _Revision:
+    healthy: bool
+    frozen: int | None  # the version proxies keep while unhealthy
+    mesh_config: str | None  # the last mesh config text pushed
+
+
+def _states(cluster: Cluster) -> dict[str, _Revision]:
+    found = cluster.extensions.setdefault(_STATE_KEY, {})
+    assert isinstance(found, dict)
+    return found
+
+
+def _listeners(cluster: Cluster) -> list[PushListener]:
+    found = cluster.extensions.setdefault(_LISTENERS_KEY, [])
+    assert isinstance(found, list)
+    return found
+
+
+def add_push_listener(cluster: Cluster, listener: PushListener) -> None:
+    """Call `listener(cluster, revision, version)` when a revision freezes or resumes."""
+    _listeners(cluster).append(listener)
+
+
+def _state(cluster: Cluster, revision: str) -> _Revision | None:
+    states = _states(cluster)
+    state = states.get(revision)
+    if state is None:
+        state = _rebuild(cluster, revision)
+        if state is not None:
+            states[revision] = state
+    return state
+
+
+def _rebuild(cluster: Cluster, revision: str) -> _Revision | None:
+    health = revision_health(cluster, revision)
+    if health is None:
+        return None
+    if health.healthy:
+        return _Revision(True, None, health.mesh_config)
+    if health.mesh_config_error is not None:
+        culprit = cluster.find(
+            cluster.kind("", "configmaps"), ISTIO_NAMESPACE, mesh_configmap_name(revision)
+        )
+        mesh_config: str | None = ""
+    else:
+        culprit = cluster.find(
+            cluster.kind("apps", "deployments"), ISTIO_NAMESPACE, istiod_name(revision)
+        )
+        mesh_config = health.mesh_config
+    version = int((culprit or {}).get("metadata", {}).get("resourceVersion") or 1)
+    return _Revision(False, max(version - 1, 0), mesh_config)
+
+
+def pushed_version(cluster: Cluster, revision: str = DEFAULT_REVISION) -> int | None:
+    """The resourceVersion of the revision's last push; None when it has no istiod."""
+    with cluster.lock:
+        state = _state(cluster, revision)
+        if state is None:
+            return None
+        return cluster.store.resource_version if state.healthy else state.frozen
+
+
+def pushed_mesh_config(cluster: Cluster, revision: str = DEFAULT_REVISION) -> str | None:
+    """The mesh config text last pushed for the revision ("" = defaults); None: no istiod."""
+    with cluster.lock:
+        state = _state(cluster, revision)
+        return None if state is None else (state.mesh_config or "")
+
+
+class ControlPlaneController:
+    """Tracks istiod health per revision, freezes and resumes pushes, and writes istiod's
+    log lines (start-up, crash, pushes)."""
+
+    name = "istio-controlplane"
+
+    def __init__(self, watches: tuple[tuple[str, str], ...]) -> None:
+        self.watches = watches
+
+    def reconcile(self, cluster: Cluster, event: WatchEvent) -> None:
+        plural = event.kind.plural
+        if event.namespace == ISTIO_NAMESPACE and plural in ("deployments", "configmaps"):
+            if plural == "configmaps" and _is_mesh_configmap(event.name):
+                refresh_pods(cluster, ISTIO_NAMESPACE)
+            self._update_health(cluster, event.resource_version)
+            if plural == "configmaps" and event.type != "DELETED":
+                self._log_mesh_change(cluster, event.name)
+            return
+        if plural == "pods":
+            if event.type == "ADDED":
+                if event.namespace == ISTIO_NAMESPACE:
+                    self._log_start(cluster, event.object)
+                else:
+                    self._enrol(cluster, event)
+            return
+        if plural == "endpoints":
+            istiod = event.namespace == ISTIO_NAMESPACE and event.name.startswith("istiod")
+            if istiod and event.type != "DELETED" and _has_addresses(event.object):
+                retry_refused_pods(cluster)
+            return
+        if plural == "namespaces":
+            if event.type != "DELETED":
+                ambient.sync_namespace(cluster, event.name)
+            return
+        if plural == "daemonsets":
+            cni = event.namespace == ISTIO_NAMESPACE and event.name == "istio-cni-node"
+            if cni and event.type in ("ADDED", "DELETED"):
+                for ns in cluster.list(cluster.kind("", "namespaces")):
+                    ambient.sync_namespace(cluster, ns["metadata"]["name"])
+            return
+        if event.kind.key == _GATEWAYS:
+            if event.type != "DELETED":
+                gateway = cluster.find(event.kind, event.namespace, event.name)
+                if gateway is not None:
+                    gateways.deploy_gateway(cluster, gateway)
+            return
+        self._log_push(cluster, event)
+
+    def _update_health(self, cluster: Cluster, version: int) -> None:
+        states = _states(cluster)
+        revisions = set(installed_revisions(cluster)) | set(states)
+        for revision in sorted(revisions):
+            health = revision_health(cluster, revision)
+            before = states.get(revision)
+            if health is None:
+                states.pop(revision, None)
+                continue
+            if before is None:
+                states[revision] = _Revision(
+                    health.healthy,
+                    None if health.healthy else version - 1,
+                    health.mesh_config if health.mesh_config_error is None else "",
+                )
+                if health.healthy:
+                    self._became_healthy(cluster)
+                continue
+            if health.healthy:
+                before.mesh_config = health.mesh_config
+                if not before.healthy:
+                    before.healthy, before.frozen = True, None
+                    self._notify(cluster, revision, cluster.store.resource_version)
+                    self._became_healthy(cluster)
+            elif before.healthy:
+                before.healthy, before.frozen = False, version - 1
+                self._notify(cluster, revision, version - 1)
+
+    def _enrol(self, cluster: Cluster, event: WatchEvent) -> None:
+        pod = cluster.find(event.kind, event.namespace, event.name)
+        if pod is None:
+            return
+        namespace = cluster.find(cluster.kind("", "namespaces"), "", event.namespace)
+        ambient.sync_pod(cluster, pod, namespace, ambient.cni_running(cluster))
+
+    def _became_healthy(self, cluster: Cluster) -> None:
+        if cluster.registry.by_plural(*_GATEWAY_CLASSES) is None:
+            return
+        gateways.ensure_gateway_classes(cluster)
+        gateways.sync_gateways(cluster)
+
+    def _notify(self, cluster: Cluster, revision: str, version: int) -> None:
+        for listener in list(_listeners(cluster)):
+            listener(cluster, revision, version)
+
+    def _istiod_pods(self, cluster: Cluster, revision: str | None = None) -> list[Obj]:
+        pods = []
+        for pod in cluster.list(cluster.kind("", "pods"), ISTIO_NAMESPACE):
+            labels = pod["metadata"].get("labels") or {}
+            if labels.get("app") != "istiod":
+                continue
+            if revision is None or labels.get(REV_LABEL, DEFAULT_REVISION) == revision:
+                pods.append(pod)
+        return pods
+
+    def _log_start(self, cluster: Cluster, pod: Obj) -> None:
+        labels = pod["metadata"].get("labels") or {}
+        if labels.get("app") != "istiod":
+            return
+        revision = str(labels.get(REV_LABEL) or DEFAULT_REVISION)
+        health = revision_health(cluster, revision)
+        version = _image_version(pod)
+        name = pod["metadata"]["name"]
+        if health is not None and health.mesh_config_error is not None:
+            istiod_logs.log_crashed(
+                cluster, ISTIO_NAMESPACE, name, revision, version, health.mesh_config_error
+            )
+        else:
+            istiod_logs.log_started(cluster, ISTIO_NAMESPACE, name, revision, version)
+
+    def _log_mesh_change(self, cluster: Cluster, name: str) -> None:
+        for revision in installed_revisions(cluster):
+            if mesh_configmap_name(revision) != name:
+                continue
+            health = revision_health(cluster, revision)
+            if health is None:
+                continue
+            if health.mesh_config_error is None:
+                self._log_recovered(cluster, revision)
+                continue
+            for pod in self._istiod_pods(cluster, revision):
+                istiod_logs.log_crashed(
+                    cluster,
+                    ISTIO_NAMESPACE,
+                    pod["metadata"]["name"],
+                    revision,
+                    _image_version(pod),
+                    health.mesh_config_error,
+                )
+
+    def _log_recovered(self, cluster: Cluster, revision: str) -> None:
+        """A crash-looping istiod whose mesh config is fixed starts cleanly on its next restart."""
+        for pod in self._istiod_pods(cluster, revision):
+            name = pod["metadata"]["name"]
+            lines = cluster.logs.lines(ISTIO_NAMESPACE, name, istiod_logs.CONTAINER)
+            if lines and lines[-1].text.startswith("Error: failed to create discovery service"):
+                istiod_logs.log_started(
+                    cluster, ISTIO_NAMESPACE, name, revision, _image_version(pod)
+                )
+
+    def _log_push(self, cluster: Cluster, event: WatchEvent) -> None:
+        states = _states(cluster)
+        if not states:
+            return
+        config = f"{event.kind.kind}/{event.namespace}/{event.name}"
+        for revision, state in states.items():
+            if not state.healthy:
+                continue
+            for pod in self._istiod_pods(cluster, revision):
+                istiod_logs.log_push(
+                    cluster,
+                    ISTIO_NAMESPACE,
+                    pod["metadata"]["name"],
+                    config,
+                    event.resource_version,
+                )
+
+
+def _has_addresses(endpoints: Obj) -> bool:
+    return any(subset.get("addresses") for subset in endpoints.get("subsets") or [])
+
+
+def retry_refused_pods(cluster: Cluster) -> None:
+    """ReplicaSets whose pods the injection webhook refused retry once an istiod answers, as
+    the ReplicaSet controller's back-off retries would."""
+    from meshcert.kube.controllers.ownership import condition
+    from meshcert.kube.controllers.replicasets import sync_replicaset
+
+    kind = cluster.kind("apps", "replicasets")
+    for rs in cluster.list(kind):
+        failure = condition(rs, "ReplicaFailure")
+        if failure is not None and "sidecar-injector.istio.io" in str(failure.get("message")):
+            sync_replicaset(cluster, rs)
+
+
+def _is_mesh_configmap(name: str) -> bool:
+    return name == "istio" or (name.startswith("istio-") and "sidecar-injector" not in name)
+
+
+def _image_version(pod: Obj) -> str:
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        image = str(container.get("image") or "")
+        if ":" in image:
+            return image.rsplit(":", 1)[1]
+    return "unknown"
+
+
+def _crash_rule(cluster: Cluster, pod: Obj, container: dict[str, object]) -> ContainerState | None:
+    """istiod's discovery container crash-loops while its mesh config is rejected."""
+    meta = pod["metadata"]
+    if meta.get("namespace") != ISTIO_NAMESPACE or container.get("name") != "discovery":
+        return None
+    labels = meta.get("labels") or {}
+    if labels.get("app") != "istiod":
+        return None
+    revision = str(labels.get(REV_LABEL) or DEFAULT_REVISION)
+    from .health import mesh_config_text
+
+    if mesh_config_error(mesh_config_text(cluster, revision)) is None:
+        return None
+    return crash_loop(restarts=3, exit_code=1)
+
+
+def register(cluster: Cluster) -> None:
+    """Plug the control plane into a cluster: its controller and istiod's crash rule."""
+    watches: list[tuple[str, str]] = [
+        ("apps", "deployments"),
+        ("", "configmaps"),
+        ("", "pods"),
+        ("", "services"),
+        ("", "endpoints"),
+        ("", "namespaces"),
+        ("apps", "daemonsets"),
+    ]
+    if cluster.registry.by_plural(*_GATEWAYS) is not None:
+        watches.append(_GATEWAYS)
+    for kind in cluster.registry:
+        if kind.group in _PUSHED_GROUPS and kind.key not in watches:
+            watches.append(kind.key)
+    cluster.controllers.append(ControlPlaneController(tuple(watches)))
+    add_container_state_rule(cluster, _crash_rule)

@@ -1,0 +1,172 @@
+"""The server side of a hop: a request arriving at a pod's address and port, through the pod's
+inbound sidecar if it has one, to the app its container image runs.
+
+- The app is the container whose image's server listens on the port (`meshcert.mesh.apps`);
+  none listening = connection refused, or behind a sidecar the inbound Envoy's 503
+  `upstream connect error ... connection failure` (UF).
+- Behind a sidecar the app sees the connection from 127.0.0.6 (Istio's inbound passthrough
+  source address since 1.10, istio.io blog "Upcoming networking changes in Istio 1.10");
+  the response leaves with `server: envoy` and `x-envoy-upstream-service-time`.
+- A HEAD request gets the GET response's headers and no body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from meshcert.kube.execution.environment import container_environment
+from meshcert.mesh.apps.catalogue import app_for
+from meshcert.mesh.apps.serving import App, Call, Fetch
+from meshcert.mesh.config.workloads import PROXY_CONTAINER, Workload
+from meshcert.mesh.exchanges import HttpRequest, HttpResponse
+from meshcert.mesh.gateways.routing import gateway_servers
+from meshcert.mesh.routing import Proxy
+from meshcert.mesh.routing.proxies import is_gateway_workload
+
+from . import envoy, proxylogs
+from .deliveries import Delivery, Failure
+from .hops import Hop
+from .messages import response_with, set_header
+
+INBOUND_PEER = "127.0.0.6"
+Obj = Mapping[str, Any]
+
+
+def _is_gateway(hop: Hop, workload: Workload) -> bool:
+    key = ("is-gateway", workload.namespace, workload.name)
+    found = hop.view.memo(key)
+    if found is None:
+        found = hop.view.remember(key, is_gateway_workload(workload))
+    return bool(found)
+
+
+def _serving(hop: Hop, workload: Workload, port: int) -> tuple[Obj, App] | None:
+    key = ("serving", workload.namespace, workload.name, port)
+    found = hop.view.memo(key)
+    if found is None:
+        found = hop.view.remember(key, serving_container(workload, port) or False)
+    return found if isinstance(found, tuple) else None
+
+
+def serving_container(workload: Workload, port: int) -> tuple[Obj, App] | None:
+    """The app container listening on `port`, with its app (None: nothing listens)."""
+    containers = [c for c in (workload.obj.get("spec") or {}).get("containers") or []
+                  if c.get("name") != PROXY_CONTAINER]  # fmt: skip
+    for container in containers:
+        app = app_for(str(container.get("image", "")))
+        if app.listens_on(port, container):
+            return container, app
+    return None
+
+
+def deliver_http(
+    hop: Hop,
+    workload: Workload,
+    port: int,
+    request: HttpRequest,
+    client_ip: str,
+    fetch: Fetch,
+    *,
+    opaque: bool = False,
+) -> Delivery:
+    """Deliver `request` to `workload` at `port` and return what comes back to the caller.
+
+    `opaque`: the port is TCP for the mesh (a `tcp-` port name or appProtocol), so the inbound
+    sidecar proxies bytes and adds nothing."""
+    if not workload.ip:
+        return Delivery(None, Failure.CONNECT_TIMEOUT, workload.ip, port)
+    if workload.has_sidecar and _is_gateway(hop, workload):
+        return _through_gateway(hop, workload, port, request, client_ip)
+    found = _serving(hop, workload, port)
+    if workload.has_sidecar and not opaque:
+        if found is None or found[1].http is None:
+            reply = envoy.local_reply("UF", hop.now)
+            proxylogs.inbound(hop, workload, port, request, reply, client_ip, "")
+            return Delivery(reply, remote_ip=workload.ip, remote_port=port, via_envoy=True)
+        container, app = found
+        response = _run_app(hop, workload, container, app, port, request, INBOUND_PEER, fetch)
+        relayed = envoy.relay(response, response.duration)
+        proxylogs.inbound(hop, workload, port, request, relayed, client_ip,
+                          f"{workload.ip}:{port}")  # fmt: skip
+        return Delivery(relayed, None, workload.ip, port, relayed.duration, via_envoy=True)
+    if found is None:
+        failure = Failure.RESET if workload.has_sidecar else Failure.REFUSED
+        return Delivery(None, failure, workload.ip, port)
+    container, app = found
+    if app.http is None:  # a TCP server that does not speak HTTP closes on the request
+        return Delivery(None, Failure.EMPTY, workload.ip, port)
+    response = _run_app(hop, workload, container, app, port, request, client_ip, fetch)
+    return Delivery(response, None, workload.ip, port, response.duration)
+
+
+def _through_gateway(
+    hop: Hop, workload: Workload, port: int, request: HttpRequest, client_ip: str
+) -> Delivery:
+    """An ingress or egress gateway pod: its Envoy routes by its Gateways' servers; the client
+    address goes in X-Forwarded-For (the gateway is the edge: use_remote_address)."""
+    from .outbound import outbound
+
+    if client_ip and request.header("x-forwarded-for") is None:
+        request = set_header(request, "x-forwarded-for", client_ip)
+        request = set_header(request, "x-envoy-external-address", client_ip)
+    server_port = _server_port(hop, workload, port)
+    got = outbound(hop, workload, Proxy.gateway(workload), request, workload.ip, server_port,
+                   downstream=client_ip)  # fmt: skip
+    return Delivery(got.response, got.failure, workload.ip, port, got.duration, got.via_envoy,
+                    got.http2)  # fmt: skip
+
+
+def _server_port(hop: Hop, workload: Workload, target: int) -> int:
+    """The port number the Gateway server listening here is written with: the container
+    port the connection arrived on when a server names it (bookinfo-gateway's 8080), else the
+    Service port whose targetPort it is (80 -> 8080 on Istio's gateways). VirtualService
+    `match.port` is compared with that number, so the gateway router must see it."""
+    key = ("gateway-port", workload.namespace, workload.name, target)
+    found = hop.view.memo(key)
+    if found is None:
+        found = target
+        servers = gateway_servers(hop.view, workload, target)
+        if not any(bound.server.port == target for bound in servers):
+            for svc in hop.view.services:
+                if svc.namespace != workload.namespace or not svc.selector:
+                    continue
+                if not all(workload.labels.get(k) == v for k, v in svc.selector.items()):
+                    continue
+                for p in svc.ports:
+                    if p.target_port == target and p.port != target:
+                        found = p.port
+        hop.view.remember(key, found)
+    return int(found)
+
+
+def _run_app(
+    hop: Hop,
+    workload: Workload,
+    container: Obj,
+    app: App,
+    port: int,
+    request: HttpRequest,
+    peer: str,
+    fetch: Fetch,
+) -> HttpResponse:
+    assert app.http is not None
+    name = str(container.get("name", ""))
+    call = Call(
+        pod=workload.obj,
+        container=container,
+        request=request,
+        port=port,
+        peer=peer,
+        now=hop.now,
+        fetch=fetch,
+        log=lambda line: hop.log(workload.namespace, workload.name, name, line),
+        env_of=lambda: container_environment(hop.cluster, dict(workload.obj), dict(container)),
+    )
+    response = app.http(call)
+    if request.method == "HEAD" and response.body:
+        response = response_with(response, body=b"")
+    return response
+
+
+__all__ = ["INBOUND_PEER", "deliver_http", "serving_container"]

@@ -1,0 +1,359 @@
+"""The client's sidecar: what its Envoy does with an outbound HTTP request.
+
+Routing comes from `meshcert.mesh.routing.route_http`; this module carries it out:
+- faults first (delay, then abort, each by percentage, drawn from the lab's generator); an
+  injected delay or abort is outside the route's timeout and never retried;
+- the weighted destination, the route's rewrite and header operations, mirrors (a copy with
+  the Host suffixed `-shadow`, its answer dropped);
+- attempts: 1 + retries.attempts, each with `x-envoy-attempt-count`, per-try timeouts, the
+  route timeout over all attempts (504 `upstream request timeout`, UT), connection failures
+  (503 UF; URX when retries ran out), no endpoints (503 `no healthy upstream`, UH), an undefined
+  subset (503, NC), connection-pool overflow (503, UO), outlier ejection;
+- the response relayed with `server: envoy` and `x-envoy-upstream-service-time`, then the
+  route's response header operations; an access log line when logging is on.
+
+Sources: envoyproxy/envoy source/common/router/router.cc (retries, timeouts, shadowing),
+source/extensions/filters/http/fault (abort body, DI/FI flags), Istio's task pages
+docs/tasks/traffic-management/{fault-injection,request-timeouts,circuit-breaking,mirroring}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from meshcert.mesh import hosts, internet
+from meshcert.mesh.config.routes import Destination, RetryPolicy
+from meshcert.mesh.config.workloads import Workload
+from meshcert.mesh.exchanges import HttpRequest, HttpResponse
+from meshcert.mesh.routing import (
+    BlackHole,
+    DirectResponse,
+    NoListener,
+    NoRoute,
+    Proxy,
+    Redirect,
+    Routed,
+    route_http,
+)
+
+from . import envoy, inbound, pools, proxylogs
+from .deliveries import Delivery, Failure
+from .engine import direct, fetcher, to_internet
+from .hops import Hop
+from .messages import request_with, response_with, set_header
+from .upstreams import Upstream, upstream_for
+
+ENVOY_LATENCY = 0.0004  # seconds one Envoy adds to a request
+RETRY_BACKOFF = 0.025  # Envoy's base retry interval
+CONNECT_TIMEOUT = 10.0  # DestinationRule connectTimeout default
+Answer = Callable[..., Delivery]
+_CLASS_STATS = {n: f"upstream_rq_{n}xx" for n in range(1, 6)}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try at the upstream: the response (Envoy's own on failure), where it went, and
+    why it failed (`UF`, `UH`, `UO`, `NC` or "")."""
+
+    response: HttpResponse
+    upstream_host: str = ""
+    cluster: str = ""
+    failure: str = ""
+
+
+def _envoy_request(hop: Hop, request: HttpRequest) -> HttpRequest:
+    """Hop-by-hop headers dropped; x-forwarded-proto and x-request-id added when absent."""
+    kept = tuple(h for h in request.headers if h[0] not in envoy.HOP_BY_HOP)
+    names = {h[0] for h in kept}
+    extra: list[tuple[str, str]] = []
+    if "x-forwarded-proto" not in names:
+        extra.append(("x-forwarded-proto", request.scheme))
+    if "x-request-id" not in names:
+        extra.append(("x-request-id", envoy.request_id(hop.state.request_counter, hop.depth)))
+    return request_with(request, (*kept, *extra))
+
+
+def outbound(
+    hop: Hop,
+    client: Workload,
+    proxy: Proxy,
+    request: HttpRequest,
+    address: str,
+    port: int,
+    concurrency: int = 1,
+    downstream: str = "",
+) -> Delivery:
+    """`client`'s proxy handles `request` sent to `address:port`; `downstream` is the
+    caller's address when the proxy is a gateway (default: the client itself)."""
+    if request.scheme == "https":
+        from .tls import outbound_tls
+
+        return outbound_tls(hop, client, proxy, request, address, port)
+    request = _envoy_request(hop, request)
+    outcome = route_http(hop.view, proxy, request, port)
+    now = hop.now
+
+    def answer(response: HttpResponse, cluster: str = "", route: str = "",
+               upstream_host: str = "", details: str = "") -> Delivery:  # fmt: skip
+        proxylogs.outbound(hop, client, request, response, address=address, port=port,
+                           upstream_host=upstream_host, cluster=cluster, route=route,
+                           details=details, downstream=downstream)  # fmt: skip
+        return Delivery(response, None, address, port, response.duration, via_envoy=True)
+
+    if isinstance(outcome, Routed):
+        return _routed(hop, client, proxy, outcome, request, address, port, concurrency, answer)
+    if isinstance(outcome, NoListener):
+        return Delivery(None, Failure.REFUSED, address, port)
+    if isinstance(outcome, NoRoute):
+        return answer(envoy.local_reply("NR", now, duration=ENVOY_LATENCY))
+    if isinstance(outcome, Redirect):
+        reply = envoy.redirect_response(outcome.status, outcome.location, now)
+        reply = _with_headers(reply, outcome.response_headers.apply(reply.headers))
+        return answer(reply, route=outcome.route_name, details="direct_response")
+    if isinstance(outcome, DirectResponse):
+        reply = envoy.direct_response(outcome.status, outcome.body.decode(), now)
+        reply = _with_headers(reply, outcome.response_headers.apply(reply.headers))
+        return answer(reply, route=outcome.route_name, details="direct_response")
+    if isinstance(outcome, BlackHole):
+        reply = envoy.local_reply("BLACKHOLE", now, duration=ENVOY_LATENCY)
+        return answer(reply, route=outcome.route_name, details="direct_response")
+    return _passthrough(hop, client, request, address, port, answer)
+
+
+def _with_headers(response: HttpResponse, headers: tuple[tuple[str, str], ...]) -> HttpResponse:
+    return response_with(response, headers=headers)
+
+
+def _passthrough(hop: Hop, client: Workload, request: HttpRequest, address: str, port: int,
+                 answer: Answer) -> Delivery:  # fmt: skip
+    upstream = _peer_metadata(request, client)
+    got = direct(hop, client, client.ip, upstream, address, port)
+    cluster = "PassthroughCluster"
+    if got.response is None:
+        reply = envoy.local_reply("UF", hop.now, duration=min(got.duration, CONNECT_TIMEOUT))
+        return answer(reply, cluster=cluster, route="allow_any", upstream_host=f"{address}:{port}")
+    relayed = envoy.relay(got.response, got.duration)
+    relayed = response_with(relayed, duration=got.duration + ENVOY_LATENCY)
+    return answer(relayed, cluster=cluster, route="allow_any",
+                  upstream_host=f"{got.remote_ip or address}:{port}")  # fmt: skip
+
+
+def _peer_metadata(request: HttpRequest, client: Workload) -> HttpRequest:
+    """Istio's metadata exchange headers, sent to upstreams that are not in the mesh."""
+    node = f"sidecar~{client.ip}~{client.name}.{client.namespace}~{client.namespace}.svc." \
+           "cluster.local"  # fmt: skip
+    return set_header(request, "x-envoy-peer-metadata-id", node)
+
+
+def _routed(
+    hop: Hop,
+    client: Workload,
+    proxy: Proxy,
+    outcome: Routed,
+    request: HttpRequest,
+    address: str,
+    port: int,
+    concurrency: int,
+    answer: Answer,
+) -> Delivery:
+    rng = hop.state.rng
+    now = hop.now
+    delay = 0.0
+    flags: list[str] = []
+    fault = outcome.fault
+    if fault is not None:
+        if (
+            fault.delay
+            and fault.delay_percentage > 0
+            and rng.random() * 100 < fault.delay_percentage
+        ):
+            delay = fault.delay
+            flags.append("DI")
+        aborts = fault.abort_status or fault.abort_grpc_status
+        if aborts and fault.abort_percentage > 0 and rng.random() * 100 < fault.abort_percentage:
+            if fault.abort_status:
+                reply = envoy.local_reply("FI", now, status=fault.abort_status,
+                                          duration=delay + ENVOY_LATENCY)  # fmt: skip
+            else:
+                reply = envoy.grpc_abort(str(fault.abort_grpc_status), now, delay + ENVOY_LATENCY)
+            reply = response_with(reply, flags=(*flags, "FI"))
+            return answer(reply, route=outcome.route_name, details="fault_filter_abort")
+    chosen = outcome.pick(rng)
+    upstream_request = outcome.upstream_request(request, chosen)
+    for mirror in outcome.mirrors:
+        if mirror.percentage >= 100 or rng.random() * 100 < mirror.percentage:
+            _mirror(hop, client, proxy, mirror.destination, upstream_request, port)
+    if outcome.opaque:
+        return _opaque(hop, client, proxy, chosen.destination, request, address, port)
+    attempt = _with_retries(hop, client, proxy, outcome, chosen.destination,
+                            upstream_request, port, concurrency)  # fmt: skip
+    response = attempt.response
+    ops = outcome.response_operations(chosen)
+    if ops:
+        response = _with_headers(response, ops.apply(response.headers))
+    if flags:
+        response = response_with(response, flags=(*flags, *response.flags))
+    if delay:
+        response = response_with(response, duration=response.duration + delay)
+    return answer(response, cluster=attempt.cluster, route=outcome.route_name,
+                  upstream_host=attempt.upstream_host)  # fmt: skip
+
+
+def _opaque(hop: Hop, client: Workload, proxy: Proxy, destination: Destination,
+            request: HttpRequest, address: str, port: int) -> Delivery:  # fmt: skip
+    """HTTP bytes on a port the mesh treats as TCP: proxied as they are, no Envoy headers,
+    no retries; no endpoint = the connection is closed (curl 56)."""
+    upstream = upstream_for(hop.view, proxy, destination, proxy.namespace)
+    candidates = pools.healthy(hop, upstream) if upstream is not None else []
+    if upstream is None or not candidates:
+        return Delivery(None, Failure.RESET, address, port, ENVOY_LATENCY)
+    endpoint = pools.choose(hop, upstream, candidates)
+    if endpoint.workload is None:
+        got = _to_external(hop, upstream, endpoint.address, request, endpoint.port)
+    else:
+        got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, request, client.ip,
+                                   fetcher(hop, endpoint.workload), opaque=True)  # fmt: skip
+    return Delivery(got.response, got.failure, address, port, got.duration + ENVOY_LATENCY)
+
+
+def _with_retries(
+    hop: Hop,
+    client: Workload,
+    proxy: Proxy,
+    outcome: Routed,
+    destination: Destination,
+    request: HttpRequest,
+    port: int,
+    concurrency: int,
+) -> Attempt:
+    retries: RetryPolicy = outcome.retries
+    attempts = 1 + max(retries.attempts, 0)
+    timeout = outcome.timeout
+    per_try = retries.per_try_timeout
+    elapsed = 0.0
+    retried = False
+    for number in range(1, attempts + 1):
+        sent = set_header(request, "x-envoy-attempt-count", str(number))
+        result = _attempt(hop, client, proxy, destination, sent, port, concurrency)
+        took = result.response.duration
+        timed_out_try = per_try is not None and took > per_try
+        if timeout is not None and elapsed + min(took, per_try or took) > timeout:
+            reply = envoy.local_reply("UT", hop.now, duration=timeout + ENVOY_LATENCY)
+            return Attempt(reply, result.upstream_host, result.cluster, "UT")
+        if timed_out_try:
+            assert per_try is not None
+            elapsed += per_try
+            result = Attempt(envoy.local_reply("UT", hop.now), result.upstream_host,
+                             result.cluster, "UT")  # fmt: skip
+            retry = retries.retries_status(504) or "reset" in retries.retry_on
+        else:
+            elapsed += took
+            if result.failure == "UF":
+                retry = retries.retries_connect_failure()
+            elif result.failure in ("UH", "UO", "NC"):
+                retry = False
+            else:
+                retry = retries.retries_status(result.response.status)
+        if retry and number < attempts:
+            retried = True
+            elapsed += RETRY_BACKOFF
+            continue
+        response = response_with(result.response, duration=elapsed + ENVOY_LATENCY)
+        if retried and result.failure in ("UF", "UT") and retry:
+            response = response_with(response, flags=(*response.flags, "URX"))
+        return Attempt(response, result.upstream_host, result.cluster, result.failure)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attempt(
+    hop: Hop,
+    client: Workload,
+    proxy: Proxy,
+    destination: Destination,
+    request: HttpRequest,
+    port: int,
+    concurrency: int,
+) -> Attempt:
+    now = hop.now
+    upstream = upstream_for(hop.view, proxy, destination, proxy.namespace)
+    if upstream is None:
+        cluster = f"outbound|{destination.port or port}|{destination.subset or ''}|" \
+                  f"{destination.host}"  # fmt: skip
+        return Attempt(envoy.local_reply("NC", now), cluster=cluster, failure="NC")
+    counters = _counters(hop, client, upstream.name)
+    candidates = pools.healthy(hop, upstream)
+    if not candidates:
+        counters.bump("upstream_cx_none_healthy")
+        return Attempt(envoy.local_reply("UH", now), cluster=upstream.name, failure="UH")
+    counters.bump("upstream_rq_pending_total")
+    if pools.overflows(hop, upstream, concurrency):
+        counters.bump("upstream_rq_pending_overflow")
+        return Attempt(envoy.local_reply("UO", now), cluster=upstream.name, failure="UO")
+    counters.bump("upstream_rq_total")
+    endpoint = pools.choose(hop, upstream, candidates)
+    target = f"{endpoint.address}:{endpoint.port}"
+    if endpoint.workload is not None:
+        sent = request if endpoint.has_sidecar else _peer_metadata(request, client)
+        got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, sent, client.ip,
+                                   fetcher(hop, endpoint.workload))  # fmt: skip
+    else:
+        got = _to_external(hop, upstream, endpoint.address, request, endpoint.port)
+    if got.response is None:
+        waited = min(got.duration, CONNECT_TIMEOUT)
+        pools.record(hop, upstream, endpoint, 503)
+        return Attempt(envoy.local_reply("UF", now, duration=waited), target, upstream.name, "UF")
+    pools.record(hop, upstream, endpoint, got.response.status)
+    status = got.response.status
+    counters.bump(_CLASS_STATS.get(status // 100, "upstream_rq_other"))
+    counters.bump(f"upstream_rq_{status}")
+    relayed = envoy.relay(got.response, got.duration)
+    relayed = response_with(relayed, duration=got.duration + ENVOY_LATENCY)
+    return Attempt(relayed, target, upstream.name)
+
+
+def _counters(hop: Hop, client: Workload, cluster: str) -> _Counters:
+    return _Counters(hop.state.stats.setdefault((client.namespace, client.name), {}), cluster)
+
+
+class _Counters:
+    """Envoy's `cluster.<name>.<stat>` counters of one proxy, keyed (cluster, stat)."""
+
+    __slots__ = ("_cluster", "_table")
+
+    def __init__(self, table: dict[tuple[str, str], int], cluster: str) -> None:
+        self._table = table
+        self._cluster = cluster
+
+    def bump(self, stat: str) -> None:
+        key = (self._cluster, stat)
+        self._table[key] = self._table.get(key, 0) + 1
+
+
+def _to_external(hop: Hop, upstream: Upstream, address: str, request: HttpRequest,
+                 port: int) -> Delivery:  # fmt: skip
+    """A ServiceEntry endpoint: a DNS name or a static address outside the cluster."""
+    if hosts.is_ip(address):
+        found = internet.host_at(address)
+        name = found.name if found is not None else ""
+    else:
+        name = address
+    if internet.host_named(name) is None:
+        workload = hop.view.workload_for_ip(address)
+        if workload is not None:
+            return inbound.deliver_http(hop, workload, port, request, "", fetcher(hop, workload))
+        return Delivery(None, Failure.CONNECT_TIMEOUT, address, port, CONNECT_TIMEOUT)
+    return to_internet(hop, name, request, address, port)
+
+
+def _mirror(hop: Hop, client: Workload, proxy: Proxy, destination: Destination,
+            request: HttpRequest, port: int) -> None:  # fmt: skip
+    """Fire and forget a copy to `destination` with the Host suffixed `-shadow`."""
+    host = hosts.strip_port(request.authority)
+    suffix = request.authority[len(host) :]
+    shadow = request_with(request, request.headers, authority=f"{host}-shadow{suffix}")
+    _attempt(hop, client, proxy, destination, set_header(shadow, "x-envoy-attempt-count", "1"),
+             port, 1)  # fmt: skip
+
+
+__all__ = ["outbound"]

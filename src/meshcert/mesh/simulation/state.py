@@ -1,0 +1,159 @@
+"""Per-lab state of the simulation, kept in `cluster.extensions`: the seeded random generator
+(seed `mesh.seed`, default 0, so a lab replays the same way), the cached view of the mesh
+configuration, and the counters of connection pools and outlier detection."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from meshcert.mesh.config.meshconfig import MeshConfig, MeshConfigError
+from meshcert.mesh.controlplane import (
+    add_push_listener,
+    pushed_mesh_config,
+    pushed_version,
+    revision_health,
+    revision_of_proxy,
+)
+from meshcert.mesh.view import MeshView
+
+if TYPE_CHECKING:
+    from meshcert.kube.cluster import Cluster
+
+SEED_KEY = "mesh.seed"
+TIME_SCALE_KEY = "mesh.time_scale"
+_STATE_KEY = "mesh.simulation.state"
+
+
+@dataclass
+class Ejection:
+    """An endpoint's outlier-detection record: consecutive errors and ejection end time."""
+
+    consecutive_5xx: int = 0
+    consecutive_gateway: int = 0
+    ejected_until: float = 0.0
+    times_ejected: int = 0
+
+
+@dataclass
+class SimulationState:
+    rng: random.Random
+    view: MeshView | None = None
+    view_version: int = -1
+    ejections: dict[tuple[str, str, int], Ejection] = field(default_factory=dict)
+    # virtual seconds elapsed: advanced by the durations of requests (for ejection timing)
+    clock: float = 0.0
+    request_counter: int = 0
+    cursors: dict[tuple[str, str], int] = field(default_factory=dict)
+    # per revision: the view its proxies keep while its istiod cannot push
+    frozen: dict[str, MeshView] = field(default_factory=dict)
+    # per revision: the last view seen while its istiod pushed
+    last_pushed: dict[str, MeshView] = field(default_factory=dict)
+    # pod uid -> the revision serving its proxy
+    revisions: dict[str, str] = field(default_factory=dict)
+    # Envoy's counters per proxy (namespace, pod) and stat name (`pilot-agent request GET stats`)
+    stats: dict[tuple[str, str], dict[tuple[str, str], int]] = field(default_factory=dict)
+    # (revision, resourceVersion) -> the view proxies of that revision see
+    proxy_views: dict[tuple[str, int], MeshView] = field(default_factory=dict)
+
+
+def state_of(cluster: Cluster) -> SimulationState:
+    found = cluster.extensions.get(_STATE_KEY)
+    if isinstance(found, SimulationState):
+        return found
+    seed = cluster.extensions.get(SEED_KEY, 0)
+    made = SimulationState(rng=random.Random(seed))
+    cluster.extensions[_STATE_KEY] = made
+    return made
+
+
+def current_view(cluster: Cluster) -> MeshView:
+    """The mesh configuration as the cluster holds it now (cached per resourceVersion; call
+    with `cluster.lock` held)."""
+    state = state_of(cluster)
+    version = cluster.store.resource_version
+    if state.view is None or state.view_version != version:
+        state.view = MeshView.of(cluster)
+        state.view_version = version
+    return state.view
+
+
+def view_for_proxy(cluster: Cluster, pod: Mapping[str, Any]) -> MeshView:
+    """The configuration the proxy of `pod` holds (docs/mesh.md "The push model"): the
+    current view while its revision's istiod pushes, the view frozen when it stopped, and the
+    current one when the revision has no istiod at all (nothing installed: no change to keep)."""
+    state = state_of(cluster)
+    version = cluster.store.resource_version
+    meta = pod.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    annotations = meta.get("annotations") or {}
+    if "istio.io/rev" in labels or "sidecar.istio.io/status" in annotations:
+        uid = str(meta.get("uid", ""))
+        revision = state.revisions.get(uid, "")
+        if not revision:
+            revision = state.revisions[uid] = revision_of_proxy(dict(pod))
+    else:
+        revision = "default"
+    key = (revision, version)
+    found = state.proxy_views.get(key)
+    if found is not None:
+        return found
+    pushed = pushed_version(cluster, revision)
+    view = current_view(cluster)
+    if pushed is not None and pushed == version:
+        state.last_pushed[revision] = view
+    elif pushed is not None:
+        # frozen: the snapshot taken when the push stopped, else the last view this revision
+        # was seen to push (the control plane does not always announce a freeze)
+        view = state.frozen.get(revision) or state.last_pushed.get(revision) or view
+    if len(state.proxy_views) > 64:
+        state.proxy_views.clear()
+    state.proxy_views[key] = view
+    return view
+
+
+def _on_push(cluster: Cluster, revision: str, version: int) -> None:
+    state = state_of(cluster)
+    state.proxy_views.clear()
+    health = revision_health(cluster, revision)
+    if health is None or health.healthy:
+        state.frozen.pop(revision, None)
+        return
+    view = MeshView.of(cluster, revision)
+    text = pushed_mesh_config(cluster, revision)
+    if text is not None:
+        with contextlib.suppress(MeshConfigError):
+            view = _with_mesh(view, MeshConfig.parse(text))
+    state.frozen[revision] = view
+
+
+def _with_mesh(view: MeshView, mesh: MeshConfig) -> MeshView:
+    return MeshView(
+        resource_version=view.resource_version,
+        mesh=mesh,
+        namespaces=view.namespaces,
+        workloads=view.workloads,
+        services=view.services,
+        virtual_services=view.virtual_services,
+        destination_rules=view.destination_rules,
+        gateways=view.gateways,
+        sidecars=view.sidecars,
+    )
+
+
+def track_pushes(cluster: Cluster) -> None:
+    """Snapshot a revision's view when its istiod stops pushing (registered by the tools)."""
+    add_push_listener(cluster, _on_push)
+
+
+def proxy_stats(cluster: Cluster, namespace: str, pod: str) -> dict[str, int]:
+    """The Envoy counters of a proxy as `/stats` names them (`cluster.<name>.<stat>`)."""
+    table = state_of(cluster).stats.get((namespace, pod), {})
+    return {f"cluster.{name}.{stat}": value for (name, stat), value in table.items()}
+
+
+__all__ = ["SEED_KEY", "TIME_SCALE_KEY", "Ejection", "SimulationState", "current_view",
+           "proxy_stats", "state_of", "track_pushes", "view_for_proxy"]  # fmt: skip

@@ -1,0 +1,90 @@
+"""The istioctl program: the command tree, the exec entry point and `run_istioctl` for tests
+and the CLI. Issue 5 adds troubleshooting commands through `build_root()`'s `add_*` calls."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from meshcert.kube import errors
+from meshcert.kube.cluster import Cluster
+from meshcert.kube.execution import ExecContext
+from meshcert.kube.execution.filesystem import FileSystemError
+
+from .commands import Command, Invocation, UsageError, defaults, help_text, parse
+from .install_commands import add_install_commands
+from .tag_commands import add_tag_commands
+from .version_command import add_version_command
+from .waypoint_commands import add_waypoint_commands
+
+ROOT_SHORT = (
+    "Istio configuration command line utility for service operators to\n"
+    "debug and diagnose their Istio mesh."
+)
+
+
+def build_root() -> Command:
+    root = Command("istioctl", ROOT_SHORT)
+    add_install_commands(root)
+    add_tag_commands(root)
+    add_version_command(root)
+    add_waypoint_commands(root)
+    return root
+
+
+_ROOT = build_root()
+
+
+def execute(
+    cluster: Cluster,
+    argv: list[str],
+    stdout: Callable[[str], None],
+    stderr: Callable[[str], None],
+    read_file: Callable[[str], bytes],
+    stdin: Callable[[], bytes],
+) -> int:
+    try:
+        command, path, args, opts = parse(_ROOT, argv)
+        opts = defaults(command, opts)
+        if opts.get("help") or command.run is None:
+            if command.run is None and args and not opts.get("help"):
+                raise UsageError(f'unknown command "{args[0]}" for "{" ".join(path)}"')
+            stdout(help_text(command, path))
+            return 0
+        if command.max_args is not None and len(args) > command.max_args:
+            raise UsageError(f'unknown command "{args[command.max_args]}" for "{" ".join(path)}"')
+        inv = Invocation(cluster, path, args, opts, stdout, stderr, read_file, stdin)
+        return command.run(inv)
+    except UsageError as exc:
+        stderr(f"Error: {exc}\n")
+        return 1
+    except errors.KubeError as exc:
+        stderr(f"Error: {exc.message}\n")
+        return 1
+
+
+def run_istioctl(
+    cluster: Cluster, argv: list[str], files: dict[str, bytes] | None = None, stdin: bytes = b""
+) -> tuple[int, str, str]:
+    """Run istioctl outside any pod: (exit code, stdout, stderr). `files` are what `-f` reads."""
+    out: list[str] = []
+    err: list[str] = []
+    known = dict(files or {})
+
+    def read_file(path: str) -> bytes:
+        if path == "-":
+            return stdin
+        if path not in known:
+            raise FileSystemError(path, "No such file or directory")
+        return known[path]
+
+    code = execute(cluster, list(argv), out.append, err.append, read_file, lambda: stdin)
+    return code, "".join(out), "".join(err)
+
+
+def istioctl_program(ctx: ExecContext) -> int:
+    """The exec program: reads `-f` files from the container's file system."""
+
+    def read_file(path: str) -> bytes:
+        return ctx.read_file("/dev/stdin" if path == "-" else path)
+
+    return execute(ctx.cluster, ctx.argv[1:], ctx.out, ctx.err, read_file, lambda: ctx.stdin)
