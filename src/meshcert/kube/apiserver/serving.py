@@ -45,8 +45,11 @@ class ApiServer:
 
     async def start_port(self, port: int = 0) -> int:
         """Listen on `port` (0: any free port) and return the bound port."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP (not 0) so that asyncio turns TCP_NODELAY on for accepted connections;
+        # without it a response's second write waits for the client's delayed ACK (~40 ms).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             sock.bind((self.host, port))
         except OSError:

@@ -1,0 +1,357 @@
+"""`kubectl apply -f` of a 40-object file: the lab's share of kubectl's wall time, target < 10 %.
+
+The lab is a real one (`LabHost`, journal fsynced on every accepted change) served from a thread
+of this process, its ASGI app wrapped in `harness.ServerTimer`. While kubectl runs, this
+process's main thread only waits for it, so the process's CPU time is the server's. The server's
+time for one `kubectl apply` is: the wall time with a request inside the app (fsync waits and
+the controllers included) plus the CPU the process spent outside the app (TLS, HTTP parsing,
+uvicorn). Share = server time / kubectl wall time (spawn to exit).
+
+The file (`manifests`) is five applications of a mesh, each with a ServiceAccount, ConfigMap,
+Service, Deployment, VirtualService, DestinationRule and AuthorizationPolicy, plus an ingress
+Gateway with its VirtualService, a mesh-wide PeerAuthentication, a shared ConfigMap and a
+ServiceAccount: 40 objects. Per iteration, in a new namespace:
+
+- create: `kubectl apply` of the file (40 creates; Deployments bring ReplicaSets and Pods);
+- update: `kubectl apply` of a second version changing every object (40 patches);
+- unchanged: `kubectl apply` of the second version again (40 reads, no writes).
+
+kubectl's discovery cache is warmed by one untimed apply first (reported on its own row: a
+user's first apply against a new lab, when kubectl also downloads discovery and OpenAPI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import resource
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import harness
+from harness import ServedLab, ServerTimes, kubectl_binary, kubectl_env, median, temp_home
+
+TARGET_SHARE = 0.10
+APPS = ("productpage", "reviews", "ratings", "details", "frontend")
+
+
+def _app(name: str, version: str, port: int) -> list[dict[str, Any]]:
+    labels = {"app": name, "release": version}
+    meta = {"name": name, "labels": labels}
+    host = f"{name}.svc.cluster.local"
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta},
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"{name}-config", "labels": labels},
+            "data": {"LOG_LEVEL": "info", "RELEASE": version, "settings.json": '{"cache": 30}'},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": meta,
+            "spec": {
+                "selector": {"app": name},
+                "ports": [{"name": "http", "port": port, "targetPort": port}],
+            },
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": meta,
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name, "version": "v1"}},
+                    "spec": {
+                        "serviceAccountName": name,
+                        "containers": [
+                            {
+                                "name": name,
+                                "image": f"docker.io/istio/examples-bookinfo-{name}:{version}",
+                                "ports": [{"containerPort": port}],
+                                "envFrom": [{"configMapRef": {"name": f"{name}-config"}}],
+                                "resources": {
+                                    "requests": {"cpu": "100m", "memory": "128Mi"},
+                                    "limits": {"cpu": "500m", "memory": "256Mi"},
+                                },
+                                "readinessProbe": {
+                                    "httpGet": {"path": "/health", "port": port},
+                                    "periodSeconds": 5,
+                                },
+                            }
+                        ],
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": meta,
+            "spec": {
+                "hosts": [name],
+                "http": [
+                    {
+                        "match": [{"headers": {"end-user": {"exact": "jason"}}}],
+                        "route": [{"destination": {"host": name, "subset": "v2"}}],
+                    },
+                    {
+                        "route": [
+                            {"destination": {"host": name, "subset": "v1"}, "weight": 90},
+                            {"destination": {"host": name, "subset": "v2"}, "weight": 10},
+                        ],
+                        "timeout": "5s",
+                        "retries": {"attempts": 3, "perTryTimeout": "2s"},
+                    },
+                ],
+            },
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "DestinationRule",
+            "metadata": meta,
+            "spec": {
+                "host": host,
+                "trafficPolicy": {
+                    "tls": {"mode": "ISTIO_MUTUAL"},
+                    "connectionPool": {"tcp": {"maxConnections": 100}},
+                },
+                "subsets": [
+                    {"name": "v1", "labels": {"version": "v1"}},
+                    {"name": "v2", "labels": {"version": "v2"}},
+                ],
+            },
+        },
+        {
+            "apiVersion": "security.istio.io/v1",
+            "kind": "AuthorizationPolicy",
+            "metadata": meta,
+            "spec": {
+                "selector": {"matchLabels": {"app": name}},
+                "action": "ALLOW",
+                "rules": [
+                    {
+                        "from": [{"source": {"principals": ["cluster.local/ns/mesh/sa/gateway"]}}],
+                        "to": [{"operation": {"methods": ["GET"], "paths": ["/api/*"]}}],
+                    }
+                ],
+            },
+        },
+    ]
+
+
+def manifests(version: str = "1.20.1") -> list[dict[str, Any]]:
+    """The 40 objects; `version` is in every object, so a new one changes them all."""
+    docs: list[dict[str, Any]] = []
+    for index, name in enumerate(APPS):
+        docs += _app(name, version, 9080 + index)
+    labels = {"release": version}
+    docs += [
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "bookinfo-gateway", "labels": labels},
+            "spec": {
+                "selector": {"istio": "ingressgateway"},
+                "servers": [
+                    {"port": {"number": 80, "name": "http", "protocol": "HTTP"}, "hosts": ["*"]}
+                ],
+            },
+        },
+        {
+            "apiVersion": "networking.istio.io/v1",
+            "kind": "VirtualService",
+            "metadata": {"name": "bookinfo", "labels": labels},
+            "spec": {
+                "hosts": ["*"],
+                "gateways": ["bookinfo-gateway"],
+                "http": [
+                    {
+                        "match": [{"uri": {"prefix": "/productpage"}}],
+                        "route": [{"destination": {"host": "productpage", "port": {"number": 80}}}],
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "security.istio.io/v1",
+            "kind": "PeerAuthentication",
+            "metadata": {"name": "default", "labels": labels},
+            "spec": {"mtls": {"mode": "STRICT"}},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "mesh-settings", "labels": labels},
+            "data": {"tracing": "zipkin", "sampling": "1.0"},
+        },
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "gateway"}},
+    ]
+    docs[-1]["metadata"]["labels"] = labels
+    assert len(docs) == 40, len(docs)
+    return docs
+
+
+def write_manifests(path: Path, version: str) -> Path:
+    path.write_text(yaml.safe_dump_all(manifests(version), sort_keys=False))
+    return path
+
+
+@dataclass
+class Sample:
+    wall: float  # kubectl spawn -> exit
+    kubectl_cpu: float  # kubectl's own user + system CPU
+    server: ServerTimes
+
+
+def apply(served: ServedLab, env: dict[str, str], namespace: str, path: Path) -> Sample:
+    assert served.timer is not None
+    command = [kubectl_binary(), "apply", "-n", namespace, "-f", str(path)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    served.timer.take()
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    server = served.timer.take()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise RuntimeError(f"kubectl apply failed ({done.returncode}):\n{done.stderr}")
+    if len(done.stdout.splitlines()) != 40:
+        raise RuntimeError(f"kubectl apply did not report 40 objects:\n{done.stdout}")
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Sample(wall, cpu, server)
+
+
+def create_namespace(env: dict[str, str], namespace: str) -> None:
+    subprocess.run(
+        [kubectl_binary(), "create", "namespace", namespace],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+
+
+def _row(label: str, name: str, samples: list[Sample]) -> str:
+    def ms(values: list[float]) -> str:
+        return f"{median(values) * 1000:.0f}"
+
+    walls = [s.wall for s in samples]
+    shares = [s.server.total / s.wall for s in samples]
+    return (
+        f"| {label} | {name} | {len(samples)} | "
+        f"{median([s.server.requests for s in samples]):.0f} | "
+        f"{ms(walls)} | {ms([s.kubectl_cpu for s in samples])} | "
+        f"{ms([s.server.app_wall for s in samples])} | "
+        f"{ms([s.server.outside_app_cpu for s in samples])} | "
+        f"{ms([s.server.total for s in samples])} | "
+        f"{ms([s.wall - s.kubectl_cpu - s.server.total for s in samples])} | "
+        f"{median(shares) * 100:.1f} % | {max(shares) * 100:.1f} % |"
+    )
+
+
+def measure(runs: int, nodelay: bool, profile: bool) -> dict[str, list[Sample]]:
+    """The first apply, then `runs` x (create, update, unchanged), each in a new namespace."""
+    with temp_home() as home:
+        served = ServedLab(home / "meshcert", timed=True, nodelay=nodelay)
+        profiler = cProfile.Profile()
+        try:
+            kubeconfig = home / "kubeconfig"
+            served.write_kubeconfig(kubeconfig)
+            env = kubectl_env(home, kubeconfig)
+            v1 = write_manifests(home / "v1.yaml", "1.20.1")
+            v2 = write_manifests(home / "v2.yaml", "1.20.2")
+            create_namespace(env, "warm-up")
+            rows: dict[str, list[Sample]] = {
+                "first (cold discovery cache), create": [apply(served, env, "warm-up", v1)],
+                "create": [],
+                "update": [],
+                "unchanged": [],
+            }
+            for index in range(runs):
+                namespace = f"bench-{index}"
+                create_namespace(env, namespace)
+                rows["create"].append(apply(served, env, namespace, v1))
+                rows["update"].append(apply(served, env, namespace, v2))
+                rows["unchanged"].append(apply(served, env, namespace, v2))
+            if profile:  # one more, untimed round under the profiler (it slows the server)
+                create_namespace(env, "profiled")
+                served.call(_enable(profiler))  # the server's thread: it serves every request
+                for path in (v1, v2, v2):
+                    apply(served, env, "profiled", path)
+                served.call(_disable(profiler))
+        finally:
+            served.stop()
+    if profile:
+        label = "TCP_NODELAY what-if" if nodelay else "lab"
+        print(f"Server profile ({label}; one create + update + unchanged round):\n")
+        stats = io.StringIO()
+        found = pstats.Stats(profiler, stream=stats)
+        found.sort_stats("tottime").print_stats(20)
+        found.sort_stats("cumtime").print_stats("meshcert", 25)
+        print("```\n" + stats.getvalue().strip() + "\n```\n")
+    return rows
+
+
+async def _enable(profiler: cProfile.Profile) -> None:
+    profiler.enable()
+
+
+async def _disable(profiler: cProfile.Profile) -> None:
+    profiler.disable()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7, help="iterations (default 7)")
+    parser.add_argument(
+        "--what-if-nodelay",
+        action="store_true",
+        help="also measure a lab whose sockets have TCP_NODELAY (see harness.py)",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="print a cProfile of the server thread over one extra, untimed round",
+    )
+    args = parser.parse_args()
+    harness.header("kubectl apply of 40 objects: the lab's share of kubectl's wall time")
+    servers = [("lab", False)] + ([("what-if TCP_NODELAY", True)] if args.what_if_nodelay else [])
+    # The profile (if asked for) is of the first server: the request path is the same in both.
+    results = {
+        label: measure(args.runs, nodelay, args.profile and index == 0)
+        for index, (label, nodelay) in enumerate(servers)
+    }
+    print(
+        "| server | apply | runs | requests | kubectl wall ms | kubectl CPU ms | "
+        "server in app ms | server CPU outside app ms | server total ms | rest ms | "
+        "share (median) | share (max) |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for label, rows in results.items():
+        for name, samples in rows.items():
+            print(_row(label, name, samples))
+    print(
+        "\nMedians over the runs. rest = kubectl wall - kubectl CPU - server total: time in "
+        "which neither side computes (network stalls); negative when kubectl computes on "
+        "several threads at once."
+    )
+    print(f"\nTarget: server share < {TARGET_SHARE * 100:.0f} % of kubectl's wall time:\n")
+    for label, rows in results.items():
+        timed = [samples for name, samples in rows.items() if not name.startswith("first")]
+        worst = max(median([s.server.total / s.wall for s in samples]) for samples in timed)
+        verdict = "met" if worst < TARGET_SHARE else "MISSED"
+        print(f"- {label}: {verdict} (worst median share {worst * 100:.1f} %)")
+
+
+if __name__ == "__main__":
+    main()
