@@ -87,6 +87,9 @@ def _wait_gone(pid: int, timeout: float = 15) -> None:
     raise RuntimeError(f"the lab server (pid {pid}) did not exit")
 
 
+SCENARIO: list[str] = []  # `--scenario NAME` passed on to `lab up` (the base scenario if empty)
+
+
 def one_run(home: Path, kubeconfig: Path, nodelay: bool = False) -> tuple[Run, int]:
     """One timed `lab up --detach` + `kubectl get ns` loop; then `lab down` (untimed)."""
     env = _env(home, kubeconfig, nodelay)
@@ -94,7 +97,7 @@ def one_run(home: Path, kubeconfig: Path, nodelay: bool = False) -> tuple[Run, i
     usage = _children_cpu()
     started = time.perf_counter()
     up = subprocess.run(
-        [meshcert_binary(), "lab", "up", "--detach", "--kubeconfig", str(kubeconfig)],
+        [meshcert_binary(), "lab", "up", "--detach", "--kubeconfig", str(kubeconfig), *SCENARIO],
         env=env,
         capture_output=True,
         text=True,
@@ -269,11 +272,17 @@ def main() -> None:
         action="store_true",
         help="also print a cProfile of one lab server process from start to ready",
     )
+    parser.add_argument("--scenario", help="the scenario to start (default: base)")
     args = parser.parse_args()
+    if args.scenario:
+        SCENARIO[:] = ["--scenario", args.scenario]
     import meshcert
 
     compileall.compile_dir(Path(meshcert.__file__).parent, quiet=1)
-    harness.header("lab up --detach -> first kubectl get ns")
+    harness.header(
+        "lab up --detach -> first kubectl get ns"
+        + (f" (scenario {args.scenario})" if args.scenario else "")
+    )
     if args.profile_server:
         profile_server()
     rows = {"steady (spare certificate)": steady(args.runs), "first lab": first_lab(args.runs)}

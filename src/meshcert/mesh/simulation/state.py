@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 SEED_KEY = "mesh.seed"
 TIME_SCALE_KEY = "mesh.time_scale"
-_STATE_KEY = "mesh.simulation.state"
+STATE_KEY = "mesh.simulation.state"
 
 
 @dataclass
@@ -61,12 +61,12 @@ class SimulationState:
 
 
 def state_of(cluster: Cluster) -> SimulationState:
-    found = cluster.extensions.get(_STATE_KEY)
+    found = cluster.extensions.get(STATE_KEY)
     if isinstance(found, SimulationState):
         return found
     seed = cluster.extensions.get(SEED_KEY, 0)
     made = SimulationState(rng=random.Random(seed))
-    cluster.extensions[_STATE_KEY] = made
+    cluster.extensions[STATE_KEY] = made
     return made
 
 
@@ -115,7 +115,8 @@ def view_for_proxy(cluster: Cluster, pod: Mapping[str, Any]) -> MeshView:
     return view
 
 
-def _on_push(cluster: Cluster, revision: str, version: int) -> None:
+def on_push(cluster: Cluster, revision: str, version: int) -> None:
+    """Push listener: forget cached proxy views; snapshot the view of a revision that froze."""
     state = state_of(cluster)
     state.proxy_views.clear()
     health = revision_health(cluster, revision)
@@ -146,7 +147,7 @@ def _with_mesh(view: MeshView, mesh: MeshConfig) -> MeshView:
 
 def track_pushes(cluster: Cluster) -> None:
     """Snapshot a revision's view when its istiod stops pushing (registered by the tools)."""
-    add_push_listener(cluster, _on_push)
+    add_push_listener(cluster, on_push)
 
 
 def proxy_stats(cluster: Cluster, namespace: str, pod: str) -> dict[str, int]:
@@ -155,5 +156,6 @@ def proxy_stats(cluster: Cluster, namespace: str, pod: str) -> dict[str, int]:
     return {f"cluster.{name}.{stat}": value for (name, stat), value in table.items()}
 
 
-__all__ = ["SEED_KEY", "TIME_SCALE_KEY", "Ejection", "SimulationState", "current_view",
-           "proxy_stats", "state_of", "track_pushes", "view_for_proxy"]  # fmt: skip
+__all__ = ["SEED_KEY", "STATE_KEY", "TIME_SCALE_KEY", "Ejection", "SimulationState",
+           "current_view", "on_push", "proxy_stats", "state_of", "track_pushes",
+           "view_for_proxy"]  # fmt: skip
