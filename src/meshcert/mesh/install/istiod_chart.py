@@ -17,7 +17,11 @@ from meshcert.mesh.controlplane.naming import (
 
 from .operator import merge
 from .settings import Settings, stamp
-from .webhooks import injector_configuration, validator_configuration
+from .webhooks import (
+    default_validator_configuration,
+    injector_configuration,
+    validator_configuration,
+)
 
 Obj = dict[str, Any]
 
@@ -229,5 +233,6 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
         },
         injector_configuration(settings.revision, {}, default=default),
         validator_configuration(settings.revision, {}),
+        *([default_validator_configuration(settings.revision)] if default else []),
     ]
     return [stamp(obj, owner) for obj in out]

@@ -181,6 +181,64 @@ def deactivate_defaults(configuration: Obj) -> Obj:
     return out
 
 
+_VALIDATED_GROUPS = [
+    "security.istio.io",
+    "networking.istio.io",
+    "telemetry.istio.io",
+    "extensions.istio.io",
+]
+
+
+def default_validator_configuration(revision: str) -> Obj:
+    """`istiod-default-validator`: the `validation.istio.io` webhook of the default revision,
+    without an object selector, so it validates the objects no revision label claims
+    (istio-discovery chart, templates/validatingwebhookconfiguration.yaml and the default
+    revision's webhook; denials of unlabelled objects name `validation.istio.io`)."""
+    rev = revision or "default"
+    return {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingWebhookConfiguration",
+        "metadata": {
+            "name": "istiod-default-validator",
+            "labels": {
+                "app": "istiod",
+                "istio": "istiod",
+                "istio.io/rev": rev,
+                "release": "istio",
+            },
+        },
+        "webhooks": [
+            {
+                "name": "validation.istio.io",
+                "admissionReviewVersions": ["v1beta1", "v1"],
+                "clientConfig": {
+                    "service": {
+                        "name": istiod_name(revision),
+                        "namespace": ISTIO_NAMESPACE,
+                        "path": "/validate",
+                        "port": 443,
+                    }
+                },
+                "failurePolicy": "Ignore",
+                "matchPolicy": "Equivalent",
+                "namespaceSelector": {},
+                "objectSelector": {},
+                "rules": [
+                    {
+                        "apiGroups": list(_VALIDATED_GROUPS),
+                        "apiVersions": ["*"],
+                        "operations": ["CREATE", "UPDATE"],
+                        "resources": ["*"],
+                        "scope": "*",
+                    }
+                ],
+                "sideEffects": "None",
+                "timeoutSeconds": 10,
+            }
+        ],
+    }
+
+
 def validator_configuration(revision: str, labels: dict[str, str]) -> Obj:
     rev = revision or "default"
     return {
@@ -213,10 +271,6 @@ def validator_configuration(revision: str, labels: dict[str, str]) -> Obj:
                 "namespaceSelector": {},
                 "objectSelector": {
                     "matchExpressions": [{"key": "istio.io/rev", "operator": "In", "values": [rev]}]
-                    if revision
-                    else [
-                        {"key": "istio.io/rev", "operator": "DoesNotExist"},
-                    ]
                 },
                 "rules": [
                     {
