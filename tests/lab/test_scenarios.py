@@ -113,3 +113,19 @@ def test_bad_scenario_files_are_scenario_errors(tmp_path: Path, content: str, me
 def test_unknown_scenarios_are_named_in_the_error(ref: str, message: str) -> None:
     with pytest.raises(ScenarioError, match=message):
         load_scenario(ref)
+
+
+def test_base_has_the_apiserver_service() -> None:
+    """Every cluster has `default/kubernetes` at the first address of the service range, with
+    the control-plane node's address on 6443 as its endpoint (kubectl get svc shows it)."""
+    cluster = new_cluster()
+    seed(cluster, load_scenario("base"))
+    svc = cluster.get(cluster.kind("", "services"), "default", "kubernetes")
+    assert svc["spec"]["clusterIP"] == "10.96.0.1"
+    assert svc["spec"]["ports"] == [
+        {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}
+    ]
+    node = cluster.get(cluster.kind("", "nodes"), "", NODE_NAME)
+    endpoints = cluster.get(cluster.kind("", "endpoints"), "default", "kubernetes")
+    address = endpoints["subsets"][0]["addresses"][0]["ip"]
+    assert {"address": address, "type": "InternalIP"} in node["status"]["addresses"]
