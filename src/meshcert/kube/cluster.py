@@ -9,7 +9,6 @@ it durable before the client gets its answer).
 from __future__ import annotations
 
 import builtins
-import copy
 import random
 import re
 import uuid
@@ -21,6 +20,7 @@ from typing import Any, Protocol
 from . import errors
 from .admission import AdmissionRequest, MutatingHook, ValidatingHook
 from .clock import Clock, SystemClock, timestamp
+from .copying import clone
 from .errors import Cause, KubeError
 from .execution.filesystem import FileSystems
 from .execution.programs import ProgramRegistry
@@ -184,7 +184,7 @@ class Cluster:
         unknown fields are removed and their paths appended to it (fieldValidation Warn or
         Ignore) instead of failing the request (Strict)."""
         with self.transaction():
-            obj = copy.deepcopy(obj)
+            obj = clone(obj)
             obj["apiVersion"] = obj.get("apiVersion") or kind.api_version()
             obj["kind"] = obj.get("kind") or kind.kind
             self._decode(kind, obj, dropped)
@@ -245,7 +245,7 @@ class Cluster:
     ) -> Obj:
         """Replace an object (PUT). Honours the resourceVersion precondition when given."""
         with self.transaction():
-            obj = copy.deepcopy(obj)
+            obj = clone(obj)
             self._decode(kind, obj, dropped)
             meta = obj.get("metadata")
             if not isinstance(meta, dict):
@@ -300,12 +300,12 @@ class Cluster:
         meta["resourceVersion"] = cur_meta["resourceVersion"]
         has_status = "status" in kind.subresources
         if subresource == "status":
-            obj = {**copy.deepcopy(current), "status": obj.get("status")}
+            obj = {**clone(current), "status": obj.get("status")}
             if obj["status"] is None:
                 obj.pop("status")
         elif has_status:
             if "status" in current:
-                obj["status"] = copy.deepcopy(current["status"])
+                obj["status"] = clone(current["status"])
             else:
                 obj.pop("status", None)
         if spec_of(obj) != spec_of(current) and "generation" in cur_meta:
@@ -356,14 +356,14 @@ class Cluster:
                 if patch_type != patching.APPLY:
                     raise errors.not_found(kind.plural, kind.group, name)
                 if dropped is not None and isinstance(body, dict):
-                    body = copy.deepcopy(body)
+                    body = clone(body)
                     self._decode(kind, body, dropped)
                 obj = patching.server_side_apply(
                     kind, None, body, field_manager=field_manager, force=force, now=now
                 )
                 return self.create(kind, obj, ns, dry_run=dry_run), True
             if patch_type == patching.APPLY and dropped is not None and isinstance(body, dict):
-                body = copy.deepcopy(body)
+                body = clone(body)
                 self._decode(kind, body, dropped)
             new = patching.apply_patch(
                 kind,
@@ -598,7 +598,7 @@ class Cluster:
             if event.previous is None:
                 self.store.remove(event.kind, meta.get("namespace", ""), meta["name"])
             else:
-                restored = copy.deepcopy(event.previous)
+                restored = clone(event.previous)
                 self.store.put(
                     event.kind, restored, "MODIFIED" if event.type != "DELETED" else "ADDED"
                 )
@@ -624,7 +624,7 @@ class Cluster:
             if self.store.get(rk, meta.get("namespace", ""), meta["name"]) is None:
                 continue
             if orphan:
-                new = copy.deepcopy(obj)
+                new = clone(obj)
                 new["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
                 if not new["metadata"]["ownerReferences"]:
                     del new["metadata"]["ownerReferences"]

@@ -7,13 +7,13 @@ layer only decodes the request and writes the reply.
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import errors
 from ..cluster import Cluster
+from ..copying import clone
 from ..kinds import ResourceKind
 from ..selectors import parse_field_selector, parse_label_selector
 from ..store import Obj
@@ -374,7 +374,7 @@ def _update_scale(cluster: Cluster, target: ResourceTarget, params: Params, body
         wanted = (body.get("metadata") or {}).get("resourceVersion")
         if wanted and wanted != current["metadata"]["resourceVersion"]:
             raise cluster.conflict(target.kind, target.name)
-        new = copy.deepcopy(current)
+        new = clone(current)
         new.setdefault("spec", {})["replicas"] = replicas
         new["metadata"].pop("resourceVersion", None)
         updated = cluster.update(

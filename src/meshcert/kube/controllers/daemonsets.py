@@ -5,12 +5,12 @@ status counters `kubectl get ds` shows.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from typing import TYPE_CHECKING, Any
 
 from ..cluster import hash_suffix
+from ..copying import clone
 from ..store import Obj, WatchEvent
 from .ownership import (
     GENERATE_NAME_LIMIT,
@@ -234,7 +234,7 @@ def _status(
         )
     )
     status["observedGeneration"] = ds["metadata"].get("generation", 1)
-    previous = copy.deepcopy((ds.get("status") or {}).get("conditions"))
+    previous = clone((ds.get("status") or {}).get("conditions"))
     if previous:
         status["conditions"] = previous
     return status

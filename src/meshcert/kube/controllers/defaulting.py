@@ -6,11 +6,11 @@ comes with them (see `workload_validation`).
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..admission import AdmissionRequest
+from ..copying import clone
 from ..errors import Cause
 from . import serviceaccounts, services, workload_validation
 from .podspecs import default_pod, default_pod_spec, qos_class
@@ -73,7 +73,7 @@ def admit_pod(cluster: Cluster, request: AdmissionRequest, pod: dict[str, Any]) 
     default_pod(spec)
     old = request.old_object
     if old is not None:
-        before = copy.deepcopy(old.get("spec") or {})
+        before = clone(old.get("spec") or {})
         default_pod(before)  # a pod stored without defaults may still be labelled
         causes = workload_validation.check_containers(spec, "spec")
         causes += workload_validation.check_pod_update(spec, before)

@@ -4,10 +4,10 @@ ReplicaFailure conditions with the deployment controller's reasons and messages.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..copying import clone
 from ..store import Obj
 from .ownership import condition, drop_condition, nonzero, now, set_condition
 
@@ -65,7 +65,7 @@ def deployment_status(
     if prev.get("collisionCount"):
         status["collisionCount"] = prev["collisionCount"]
     moment = now(cluster)
-    conditions: list[dict[str, Any]] = copy.deepcopy(prev.get("conditions") or [])
+    conditions: list[dict[str, Any]] = clone(prev.get("conditions") or [])
     name = new_rs["metadata"]["name"] if new_rs else ""
     progressing = condition(deploy, "Progressing")
     if created:

@@ -6,11 +6,11 @@ status` waits for.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import TYPE_CHECKING, Any
 
 from ..cluster import hash_suffix
+from ..copying import clone
 from ..store import Obj, WatchEvent
 from . import events
 from .deployment_status import deployment_status, surge_and_unavailable
@@ -71,7 +71,7 @@ def _stat(rs: Obj, key: str) -> int:
 
 def without_hash(template: dict[str, Any]) -> dict[str, Any]:
     """A ReplicaSet's template as the Deployment's (the pod-template-hash label removed)."""
-    out = copy.deepcopy(template)
+    out = clone(template)
     labels = (out.get("metadata") or {}).get("labels")
     if isinstance(labels, dict):
         labels.pop(HASH_LABEL, None)
@@ -155,7 +155,7 @@ def _create_new_rs(cluster: Cluster, deploy: Obj, olds: list[Obj], recreate: boo
     rs_kind = cluster.kind("apps", "replicasets")
     spec = deploy["spec"]
     meta = deploy["metadata"]
-    template = copy.deepcopy(spec.get("template") or {})
+    template = clone(spec.get("template") or {})
     collisions = int((deploy.get("status") or {}).get("collisionCount", 0))
     surge, _ = surge_and_unavailable(deploy)
     want = int(spec.get("replicas", 1))
@@ -176,9 +176,9 @@ def _create_new_rs(cluster: Cluster, deploy: Obj, olds: list[Obj], recreate: boo
     if collisions != int((deploy.get("status") or {}).get("collisionCount", 0)):
         status = {**(deploy.get("status") or {}), "collisionCount": collisions}
         deploy = write_status(cluster, cluster.kind("apps", "deployments"), deploy, status)
-    rs_template = copy.deepcopy(template)
+    rs_template = clone(template)
     rs_template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = pod_hash
-    selector = copy.deepcopy(spec.get("selector") or {})
+    selector = clone(spec.get("selector") or {})
     selector.setdefault("matchLabels", {})[HASH_LABEL] = pod_hash
     annotations = {
         **_copied_annotations(deploy),
@@ -219,12 +219,12 @@ def _sync_revision(cluster: Cluster, deploy: Obj, new_rs: Obj, olds: list[Obj]) 
             history = [h for h in str(annotations.get(REVISION_HISTORY, "")).split(",") if h]
             wanted[REVISION_HISTORY] = ",".join([*history, str(current)])
     if (new_rs["spec"].get("minReadySeconds") or 0) != (deploy["spec"].get("minReadySeconds") or 0):
-        changed = copy.deepcopy(new_rs)
+        changed = clone(new_rs)
         changed["spec"]["minReadySeconds"] = deploy["spec"].get("minReadySeconds") or 0
         new_rs = write_object(cluster, cluster.kind("apps", "replicasets"), changed)
     if wanted == annotations:
         return new_rs
-    changed = copy.deepcopy(new_rs)
+    changed = clone(new_rs)
     changed["metadata"]["annotations"] = wanted
     return write_object(cluster, cluster.kind("apps", "replicasets"), changed)
 
@@ -234,7 +234,7 @@ def _sync_deploy_revision(cluster: Cluster, deploy: Obj, new_rs: Obj) -> Obj:
     annotations = deploy["metadata"].get("annotations") or {}
     if not revision or annotations.get(REVISION) == revision:
         return deploy
-    changed = copy.deepcopy(deploy)
+    changed = clone(deploy)
     changed["metadata"]["annotations"] = {**annotations, REVISION: revision}
     return write_object(cluster, cluster.kind("apps", "deployments"), changed)
 
@@ -253,7 +253,7 @@ def scale_replicaset(cluster: Cluster, deploy: Obj, rs: Obj, replicas: int) -> O
     before = _replicas(rs)
     if before == replicas and wanted == annotations:
         return rs
-    changed = copy.deepcopy(rs)
+    changed = clone(rs)
     changed["spec"]["replicas"] = replicas
     changed["metadata"]["annotations"] = wanted
     updated = write_object(cluster, cluster.kind("apps", "replicasets"), changed)

@@ -8,9 +8,9 @@ Runs only when the cluster serves `endpointslices.discovery.k8s.io`.
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
+from ..copying import clone
 from ..kinds import ResourceKind
 from ..selectors import selector_from_labels
 from ..store import Obj, WatchEvent
@@ -130,7 +130,7 @@ def sync_slices(cluster: Cluster, kind: ResourceKind, svc: Obj) -> None:
         have = {k: current.get(k) for k in ("addressType", "endpoints", "ports") if k in current}
         if have == wanted and current["metadata"].get("labels") == _labels(svc):
             continue
-        new = copy.deepcopy(current)
+        new = clone(current)
         for key_name in ("endpoints", "ports"):
             new.pop(key_name, None)
         new.update(wanted)

@@ -7,11 +7,11 @@ that should hand out addresses installs a provider:
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..copying import clone
 from ..store import Obj, WatchEvent
 from .ownership import write_status
 
@@ -78,6 +78,6 @@ def sync_load_balancer(cluster: Cluster, svc: Obj) -> None:
     ingress: list[dict[str, Any]] = []
     if (svc.get("spec") or {}).get("type") == "LoadBalancer" and callable(provider):
         ingress = provider(cluster, svc)
-    status = copy.deepcopy(svc.get("status") or {})
+    status = clone(svc.get("status") or {})
     status["loadBalancer"] = {"ingress": ingress} if ingress else {}
     write_status(cluster, cluster.kind("", "services"), svc, status)

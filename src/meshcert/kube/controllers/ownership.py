@@ -4,12 +4,12 @@ writing only what really changed.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..clock import timestamp
+from ..copying import clone
 from ..errors import KubeError
 from ..store import Obj, WatchEvent
 from . import events
@@ -105,14 +105,14 @@ def pod_from_template(owner: Obj, template: dict[str, Any], **labels: str) -> Ob
     if pod_labels:
         meta["labels"] = pod_labels
     if tmeta.get("annotations"):
-        meta["annotations"] = copy.deepcopy(tmeta["annotations"])
+        meta["annotations"] = clone(tmeta["annotations"])
     if tmeta.get("finalizers"):
         meta["finalizers"] = list(tmeta["finalizers"])
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": meta,
-        "spec": copy.deepcopy(template.get("spec") or {}),
+        "spec": clone(template.get("spec") or {}),
     }
 
 

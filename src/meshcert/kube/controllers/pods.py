@@ -6,11 +6,11 @@ deleted node (pod garbage collection).
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import ipaddress
 from typing import TYPE_CHECKING
 
+from ..copying import clone
 from ..store import Obj, WatchEvent
 from . import containerstates, events
 from .indexes import index_of
@@ -92,7 +92,7 @@ def sync_pod(cluster: Cluster, pod: Obj) -> None:
             return
         node, why = choose_node(cluster, pod)
         if node is not None:
-            bound = copy.deepcopy(pod)
+            bound = clone(pod)
             bound["spec"]["nodeName"] = node["metadata"]["name"]
             write_object(cluster, pod_kind, bound)
             return

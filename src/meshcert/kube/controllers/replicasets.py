@@ -5,9 +5,9 @@ ReplicaFailure condition when pods are refused.
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
+from ..copying import clone
 from ..store import Obj, WatchEvent
 from .ownership import (
     GENERATE_NAME_LIMIT,
@@ -142,7 +142,7 @@ def rs_status(cluster: Cluster, rs: Obj, pods: list[Obj], failure: str) -> dict[
     ready = sum(1 for p in pods if pod_ready(p))
     available = sum(1 for p in pods if pod_available(p, min_ready, cluster))
     prev = rs.get("status") or {}
-    conditions = copy.deepcopy(prev.get("conditions") or [])
+    conditions = clone(prev.get("conditions") or [])
     if failure:
         before = condition(rs, "ReplicaFailure")
         if before is None or before.get("message") != failure:

@@ -6,11 +6,11 @@ current and update revisions.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import TYPE_CHECKING, Any
 
 from ..cluster import hash_suffix
+from ..copying import clone
 from ..store import Obj, WatchEvent
 from .ownership import (
     create_pod,
@@ -211,5 +211,5 @@ def _status(cluster: Cluster, sts: Obj, revision: str, pods: list[Obj]) -> dict[
     status["collisionCount"] = 0
     status["availableReplicas"] = sum(1 for p in pods if pod_available(p, min_ready, cluster))
     if prev.get("conditions"):
-        status["conditions"] = copy.deepcopy(prev["conditions"])
+        status["conditions"] = clone(prev["conditions"])
     return status

@@ -5,10 +5,10 @@ may change, what a StatefulSet update may change.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
+from ..copying import clone
 from ..errors import Cause
 from ..selectors import selector_from_dict
 
@@ -152,7 +152,7 @@ def check_statefulset_update(spec: dict[str, Any], old_spec: dict[str, Any]) -> 
 
 def check_pod_update(spec: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
     """What a pod update may change (images, deadline, added tolerations, binding, gates)."""
-    masked = copy.deepcopy(spec)
+    masked = clone(spec)
     for key in ("initContainers", "containers"):
         new_list = masked.get(key) or []
         old_list = old.get(key) or []

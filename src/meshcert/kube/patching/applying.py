@@ -17,11 +17,11 @@ is neither read nor updated; there is no cap on the number of update managers.
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import replace
 from typing import Any
 
+from ..copying import clone
 from ..errors import BadRequest, InternalError
 from ..kinds import ResourceKind, split_api_version
 from . import shapes
@@ -60,13 +60,13 @@ def server_side_apply(
 ) -> dict[str, Any]:
     """The object after `field_manager` applies `body` to `current` (None: create it)."""
     applied = _checked(kind, body)
-    live = copy.deepcopy(current) if current is not None else {}
+    live = clone(current) if current is not None else {}
     managed = read_managed(current)
     if current is not None and not managed:
         first = fields_of(kind, live)
         version = str(live.get("apiVersion") or kind.api_version())
         managed = [Managed(BEFORE_FIRST_APPLY, UPDATE_OPERATION, version, first, now)]
-    merged = copy.deepcopy(_Merger(kind, applied).merge((), live, applied))
+    merged = clone(_Merger(kind, applied).merge((), live, applied))
     merged.setdefault("metadata", {}).pop("managedFields", None)
     config = fields_of(kind, applied)
     mine = Managed(field_manager, APPLY_OPERATION, str(applied["apiVersion"]), config)
@@ -113,7 +113,7 @@ def _checked(kind: ResourceKind, body: Any) -> dict[str, Any]:
     meta = body.get("metadata")
     if isinstance(meta, dict) and meta.get("managedFields") is not None:
         raise BadRequest("metadata.managedFields must be nil")
-    return copy.deepcopy(body)
+    return clone(body)
 
 
 class _Merger:
@@ -144,7 +144,7 @@ class _Merger:
                 return self._merge_items(path, live, applied, shape.keys)
             if shape.kind == "set" and not any(isinstance(v, (dict, list)) for v in applied):
                 return self._merge_set(path, live, applied)
-        return copy.deepcopy(applied)
+        return clone(applied)
 
     def _duplicate(self, path: Path, element: str) -> InternalError:
         where = describe(tuple(f"f:{p}" for p in path))
@@ -180,7 +180,7 @@ class _Merger:
         out: list[Any] = []
         for i, item in enumerate(current):
             out.extend(before.get(i, []))
-            out.append(merged.get(i, copy.deepcopy(item)))
+            out.append(merged.get(i, clone(item)))
         return out + pending
 
     def _merge_set(self, path: Path, live: Any, applied: list[Any]) -> list[Any]:
@@ -190,7 +190,7 @@ class _Merger:
             if value in seen:
                 raise self._duplicate(path, "v:" + json.dumps(value, separators=(",", ":")))
             seen.append(value)
-        return copy.deepcopy(current) + [copy.deepcopy(v) for v in applied if v not in current]
+        return clone(current) + [clone(v) for v in applied if v not in current]
 
 
 def _prune(

@@ -8,11 +8,11 @@ missing value` and the like).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import jsonpatch
 
+from ..copying import clone
 from ..errors import BadRequest, Invalid, RequestEntityTooLarge
 
 MAX_JSON_PATCH_OPERATIONS = 10_000
@@ -47,7 +47,7 @@ def merge_patch(current: dict[str, Any], body: Any) -> dict[str, Any]:
             f"error decoding patch: json: cannot unmarshal {go_json_type(body)} into Go value "
             "of type map[string]interface {}"
         )
-    out = copy.deepcopy(current)
+    out = clone(current)
     _merge_into(out, body)
     return out
 
@@ -62,7 +62,7 @@ def _merge_into(target: dict[str, Any], patch: dict[str, Any]) -> None:
                 child = target[key] = {}
             _merge_into(child, value)
         else:
-            target[key] = copy.deepcopy(value)
+            target[key] = clone(value)
 
 
 # --- RFC 6902 --------------------------------------------------------------------------------
@@ -71,7 +71,7 @@ def _merge_into(target: dict[str, Any], patch: dict[str, Any]) -> None:
 def json_patch(current: dict[str, Any], body: Any) -> dict[str, Any]:
     """`current` with an RFC 6902 patch applied; 400 for a malformed patch, 422 for a failed op."""
     if body is None:
-        return copy.deepcopy(current)
+        return clone(current)
     if not isinstance(body, list):
         raise BadRequest(
             f"error decoding patch: json: cannot unmarshal {go_json_type(body)} into Go value "
@@ -88,7 +88,7 @@ def json_patch(current: dict[str, Any], body: Any) -> dict[str, Any]:
             f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS}, "
             f"got {len(body)}"
         )
-    doc: Any = copy.deepcopy(current)
+    doc: Any = clone(current)
     for op in body:
         doc = _apply_one(doc, op)
     if not isinstance(doc, dict):

@@ -8,12 +8,12 @@ with 409 when that would change a field another manager owns, unless forced.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..copying import clone
 from ..errors import Cause, Conflict
 from ..kinds import ResourceKind
 from .fieldsets import (
@@ -147,7 +147,7 @@ def track_update(
     Follows the apiserver: an update of an object that tracks no managers stays untracked; a
     create always starts tracking; `managedFields: [{}]` in the request resets tracking.
     """
-    out = copy.deepcopy(new)
+    out = clone(new)
     meta = out.get("metadata")
     if isinstance(meta, dict) and meta.get("managedFields") == [{}]:
         return with_managed(out, [])

@@ -11,10 +11,10 @@ the server has slotted in where they were, as the apiserver's merge does.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
+from ..copying import clone
 from ..errors import BadRequest, InternalError, KubeError
 from ..kinds import ResourceKind
 from . import shapes
@@ -31,13 +31,13 @@ SET_ELEMENT_ORDER = "$setElementOrder/"
 def strategic_merge_patch(kind: ResourceKind, current: dict[str, Any], body: Any) -> dict[str, Any]:
     """`current` with a strategic merge patch applied (a new object; inputs stay untouched)."""
     if body is None:
-        return copy.deepcopy(current)
+        return clone(current)
     if not isinstance(body, dict):
         raise BadRequest(
             f"json: cannot unmarshal {go_json_type(body)} into Go value of type "
             "map[string]interface {}"
         )
-    return copy.deepcopy(_Merger(kind).merge_map((), current, body))
+    return clone(_Merger(kind).merge_map((), current, body))
 
 
 def go_value(value: Any) -> str:
@@ -140,7 +140,7 @@ class _Merger:
             if shapes.strategic_merges(self.kind, path):
                 return self.merge_list(path, [], value, order)
             return [self.merge_map(path, None, v) if isinstance(v, dict) else v for v in value]
-        return copy.deepcopy(value)
+        return clone(value)
 
     # lists -----------------------------------------------------------------------------------
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..copying import clone
 from ..errors import BadRequest
 from ..kinds import ResourceKind
 from . import admissionregistration, apps, core, gateway_api, istio, pods
@@ -90,12 +90,12 @@ def _row(
     if conditions:
         row["conditions"] = conditions
     if include_object == "Object":
-        row["object"] = copy.deepcopy(obj)
+        row["object"] = clone(obj)
     elif include_object == "Metadata":
         row["object"] = {
             "kind": "PartialObjectMetadata",
             "apiVersion": "meta.k8s.io/v1",
-            "metadata": copy.deepcopy(obj.get("metadata") or {}),
+            "metadata": clone(obj.get("metadata") or {}),
         }
     return row
 
