@@ -129,3 +129,15 @@ def test_base_has_the_apiserver_service() -> None:
     endpoints = cluster.get(cluster.kind("", "endpoints"), "default", "kubernetes")
     address = endpoints["subsets"][0]["addresses"][0]["ip"]
     assert {"address": address, "type": "InternalIP"} in node["status"]["addresses"]
+
+
+@pytest.mark.parametrize("name", shipped_scenarios())
+def test_everything_a_scenario_leaves_is_schema_valid(name: str) -> None:
+    """Controllers' writes skip schema validation (they are trusted); this holds them to it:
+    after seeding (installs, deployments, pods, events, statuses), every object validates."""
+    from meshcert.kube.validation import validate_object
+
+    cluster = new_cluster()
+    seed(cluster, load_scenario(name))
+    for kind, obj in cluster.store.items():
+        validate_object(kind, obj)
