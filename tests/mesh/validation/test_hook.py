@@ -200,3 +200,42 @@ def test_kubectl_prints_the_denial(tmp_path: Path) -> None:
         '"validation.istio.io" denied the request: configuration is invalid: '
         "total destination weight = 0"
     )
+
+
+CATCH_ALL_FIRST = """
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - destination: {host: reviews, subset: v1}
+  - name: jason
+    match:
+    - headers: {end-user: {exact: jason}}
+    route:
+    - destination: {host: reviews, subset: v2}
+  - route:
+    - destination: {host: reviews, subset: v3}
+"""
+
+
+@pytest.mark.kubectl
+def test_kubectl_prints_unreachable_rule_warnings(tmp_path: Path) -> None:
+    """pkg/config/validation/validation.go: unreachable HTTP rules are allowed with a warning
+    per rule, `virtualService rule <#index or "name"> not used (<reason>)`."""
+    from running_api import running_api
+
+    with running_api(tmp_path) as api:
+        install(api.cluster)
+        api.ok("create", "namespace", "istio-system")
+        for doc in (ISTIOD, ISTIOD_READY, VALIDATOR):
+            api.ok("apply", "-f", "-", input=doc)
+        proc = api.kubectl("apply", "-f", "-", input=CATCH_ALL_FIRST)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "virtualservice.networking.istio.io/reviews created"
+    assert proc.stderr.splitlines() == [
+        'Warning: virtualService rule "jason" not used (route without matches defined before)',
+        "Warning: virtualService rule #2 not used (only the last rule can have no matches)",
+    ]

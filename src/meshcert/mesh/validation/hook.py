@@ -25,6 +25,7 @@ from .errors import Errors
 from .gateways import validate_gateway
 from .serviceentries import validate_service_entry, validate_sidecar
 from .virtualservices import validate_virtual_service
+from .warnings import virtual_service_warnings
 
 if TYPE_CHECKING:
     from meshcert.kube.cluster import Cluster
@@ -157,6 +158,8 @@ class IstioValidationHook:
                 f'admission webhook "{webhook}" denied the request: '
                 f"configuration is invalid: {problems}"
             )
+        if request.kind.kind == "VirtualService" and isinstance(spec, Mapping):
+            request.warnings.extend(virtual_service_warnings(spec))
 
 
 def install(cluster: Cluster) -> None:
