@@ -141,6 +141,8 @@ def test_pilot_agent_stats_show_pending_overflow(cluster: Cluster) -> None:
     prefix = "cluster.outbound|8000||httpbin.default.svc.cluster.local."
     assert int(lines[prefix + "upstream_rq_pending_overflow"]) == codes.get(503, 0)
     assert int(lines[prefix + "upstream_rq_pending_total"]) == 30
+    # Istio's thresholds track remaining capacity: the gauge is http1MaxPendingRequests at rest
+    assert lines[prefix + "circuit_breakers.default.remaining_pending"] == "1"
 
 
 def test_tcp_access_log_line(cluster: Cluster) -> None:

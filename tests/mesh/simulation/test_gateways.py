@@ -88,6 +88,43 @@ spec:
     assert other.stdout.startswith(b"HTTP/1.1 404 Not Found\r\n")
 
 
+def test_gateway_names_itself_istio_envoy(cluster: Cluster) -> None:
+    # ingress-control "Accessing ingress services": from outside the mesh the gateway's answers
+    # carry `server: istio-envoy` (Istio sets the gateway's server_name to EnvoyServerName,
+    # pilot/pkg/networking/core/gateway.go), its own 404 NR as well
+    t.apply(
+        cluster,
+        """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: httpbin-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin}
+spec:
+  hosts: ["*"]
+  gateways: [httpbin-gateway]
+  http:
+  - match: [{uri: {prefix: /status}}]
+    route: [{destination: {port: {number: 8000}, host: httpbin}}]
+""",
+    )
+    cluster.create(cluster.kind("", "namespaces"), {"metadata": {"name": "outside"}})
+    t.curl_client(cluster, "outside", sidecar=False)
+    address = ingress_address(cluster)
+    ok = t.curl(cluster, "-s", "-I", f"http://{address}/status/200", namespace="outside")
+    assert ok.stdout.startswith(b"HTTP/1.1 200 OK\r\nserver: istio-envoy\r\n")
+    missing = t.curl(cluster, "-s", "-I", f"http://{address}/headers", namespace="outside")
+    assert missing.stdout.startswith(b"HTTP/1.1 404 Not Found\r\n")
+    assert b"server: istio-envoy\r\n" in missing.stdout
+
+
 def test_egress_gateway_http(cluster: Cluster) -> None:
     # egress-gateway "Egress gateway for HTTP traffic": the sidecar sends edition.cnn.com to the
     # egress gateway, which sends it out; the site answers 301 to https, followed with -L

@@ -391,6 +391,83 @@ spec:
     assert b"X-Amzn-Trace-Id" in allowed.stdout
 
 
+def test_dns_service_entry_access_log_shows_the_resolved_address(httpbin: Cluster) -> None:
+    # egress-control "Access an external HTTP service": the sidecar's log line names the
+    # address httpbin.org resolved to as the upstream host: "httpbin.org" "35.173.6.94:80"
+    # outbound|80||httpbin.org
+    from meshcert.mesh import internet
+
+    t.apply(
+        httpbin,
+        """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    accessLogFile: /dev/stdout
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: httpbin-ext}
+spec:
+  hosts: [httpbin.org]
+  ports: [{number: 80, name: http, protocol: HTTP}]
+  resolution: DNS
+  location: MESH_EXTERNAL
+""",
+    )
+    assert t.curl(httpbin, "-sS", "http://httpbin.org/headers").exit_code == 0
+    pod = t.pod_named(httpbin, "default", "curl")["metadata"]["name"]
+    line = t.logs(httpbin, "default", pod, "istio-proxy")[-1]
+    address = internet.resolve_public("httpbin.org")
+    assert f'"httpbin.org" "{address}:80" outbound|80||httpbin.org ' in line
+
+
+def test_tls_through_service_entry_logs_a_tcp_line(httpbin: Cluster) -> None:
+    # egress-control "Access an external HTTPS service": `"- - -" 0 - 601 17766 1289 - "-" "-"
+    # "-" "-" "172.217.161.36:443" outbound|443||www.google.com 172.30.109.82:59480
+    # 172.217.161.36:443 172.30.109.82:59478 www.google.com`; REGISTRY_ONLY without the
+    # ServiceEntry: the BlackHoleCluster, flag UH
+    from meshcert.mesh import internet
+
+    mesh = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    accessLogFile: /dev/stdout
+    outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+"""
+    t.apply(httpbin, mesh)
+    pod = t.pod_named(httpbin, "default", "curl")["metadata"]["name"]
+    assert t.curl(httpbin, "-sSI", "https://www.google.com").exit_code == 35
+    blocked = t.logs(httpbin, "default", pod, "istio-proxy")[-1]
+    assert '"- - -" 0 UH ' in blocked
+    assert " BlackHoleCluster " in blocked
+    assert blocked.endswith(" www.google.com -")
+    t.apply(
+        httpbin,
+        """
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: google}
+spec:
+  hosts: [www.google.com]
+  ports: [{number: 443, name: https, protocol: HTTPS}]
+  resolution: DNS
+  location: MESH_EXTERNAL
+""",
+    )
+    assert t.curl(httpbin, "-sSI", "https://www.google.com").exit_code == 0
+    line = t.logs(httpbin, "default", pod, "istio-proxy")[-1]
+    address = internet.resolve_public("www.google.com")
+    assert '"- - -" 0 - ' in line
+    assert f' "{address}:443" outbound|443||www.google.com ' in line
+    assert line.endswith(f" {address}:443 {line.split()[-3]} www.google.com -")
+
+
 def test_external_timeout_504(httpbin: Cluster) -> None:
     # egress-control "Manage traffic to external services": a 3 s timeout before httpbin.org's
     # /delay/5 gives 504 after about 3 s

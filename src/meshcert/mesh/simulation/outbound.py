@@ -10,7 +10,10 @@ Routing comes from `meshcert.mesh.routing.route_http`; this module carries it ou
   (503 UF; URX when retries ran out), no endpoints (503 `no healthy upstream`, UH), an undefined
   subset (503, NC), connection-pool overflow (503, UO), outlier ejection;
 - the response relayed with `server: envoy` and `x-envoy-upstream-service-time`, then the
-  route's response header operations; an access log line when logging is on.
+  route's response header operations; an access log line when logging is on. A gateway's
+  Envoy names itself `istio-envoy` (Istio sets the gateway connection manager's server_name
+  to EnvoyServerName, pilot/pkg/networking/core/gateway.go; the ingress-control task shows
+  `server: istio-envoy`).
 
 Sources: envoyproxy/envoy source/common/router/router.cc (retries, timeouts, shadowing),
 source/extensions/filters/http/fault (abort body, DI/FI flags), Istio's task pages
@@ -20,7 +23,7 @@ docs/tasks/traffic-management/{fault-injection,request-timeouts,circuit-breaking
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from meshcert.mesh import hosts, internet
 from meshcert.mesh.config.routes import Destination, RetryPolicy
@@ -36,6 +39,8 @@ from meshcert.mesh.routing import (
     Routed,
     route_http,
 )
+from meshcert.mesh.security.mtls import client_uses_mtls
+from meshcert.mesh.security.peers import Peer
 
 from . import envoy, inbound, pools, proxylogs
 from .deliveries import Delivery, Failure
@@ -47,7 +52,9 @@ from .upstreams import Upstream, upstream_for
 ENVOY_LATENCY = 0.0004  # seconds one Envoy adds to a request
 RETRY_BACKOFF = 0.025  # Envoy's base retry interval
 CONNECT_TIMEOUT = 10.0  # DestinationRule connectTimeout default
+GATEWAY_SERVER = "istio-envoy"  # Istio's EnvoyServerName, the server_name of gateways
 Answer = Callable[..., Delivery]
+REMAINING_PENDING = "circuit_breakers.default.remaining_pending"  # a gauge, not a counter
 _CLASS_STATS = {n: f"upstream_rq_{n}xx" for n in range(1, 6)}
 
 
@@ -86,6 +93,27 @@ def outbound(
 ) -> Delivery:
     """`client`'s proxy handles `request` sent to `address:port`; `downstream` is the
     caller's address when the proxy is a gateway (default: the client itself)."""
+    got = _outbound(hop, client, proxy, request, address, port, concurrency, downstream)
+    if proxy.is_gateway and request.scheme != "https" and got.response is not None:
+        # server_header_transformation OVERWRITE with the gateway's server_name
+        headers = tuple(
+            (name, GATEWAY_SERVER) if name == "server" and value == "envoy" else (name, value)
+            for name, value in got.response.headers
+        )
+        return replace(got, response=response_with(got.response, headers=headers))
+    return got
+
+
+def _outbound(
+    hop: Hop,
+    client: Workload,
+    proxy: Proxy,
+    request: HttpRequest,
+    address: str,
+    port: int,
+    concurrency: int,
+    downstream: str,
+) -> Delivery:
     if request.scheme == "https":
         from .tls import outbound_tls
 
@@ -212,7 +240,8 @@ def _opaque(hop: Hop, client: Workload, proxy: Proxy, destination: Destination,
     if endpoint.workload is None:
         got = _to_external(hop, upstream, endpoint.address, request, endpoint.port)
     else:
-        got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, request, client.ip,
+        peer = Peer(client.ip, client, client_uses_mtls(hop.view, client, endpoint.workload))
+        got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, request, peer,
                                    fetcher(hop, endpoint.workload), opaque=True)  # fmt: skip
     return Delivery(got.response, got.failure, address, port, got.duration + ENVOY_LATENCY)
 
@@ -282,6 +311,10 @@ def _attempt(
                   f"{destination.host}"  # fmt: skip
         return Attempt(envoy.local_reply("NC", now), cluster=cluster, failure="NC")
     counters = _counters(hop, client, upstream.name)
+    # Istio's thresholds track remaining capacity (TrackRemaining), so Envoy publishes the
+    # gauge the circuit-breaking task greps: `circuit_breakers.default.remaining_pending: 1`.
+    # Requests complete one at a time here, so the remaining capacity is the configured one.
+    counters.set(REMAINING_PENDING, upstream.policy.connection_pool.http1_max_pending_requests)
     candidates = pools.healthy(hop, upstream)
     if not candidates:
         counters.bump("upstream_cx_none_healthy")
@@ -295,10 +328,15 @@ def _attempt(
     target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is not None:
         sent = request if endpoint.has_sidecar else _peer_metadata(request, client)
-        got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, sent, client.ip,
+        peer = Peer(client.ip, client, client_uses_mtls(hop.view, client, endpoint.workload))
+        got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, sent, peer,
                                    fetcher(hop, endpoint.workload))  # fmt: skip
     else:
         got = _to_external(hop, upstream, endpoint.address, request, endpoint.port)
+        if got.remote_ip and not hosts.is_ip(endpoint.address):
+            # a DNS ServiceEntry: Envoy's upstream host is the address the name resolved to
+            # (egress-control's access log: "httpbin.org" "35.173.6.94:80" outbound|80||...)
+            target = f"{got.remote_ip}:{endpoint.port}"
     if got.response is None:
         waited = min(got.duration, CONNECT_TIMEOUT)
         pools.record(hop, upstream, endpoint, 503)
@@ -329,6 +367,10 @@ class _Counters:
         key = (self._cluster, stat)
         self._table[key] = self._table.get(key, 0) + 1
 
+    def set(self, stat: str, value: int) -> None:
+        """A gauge."""
+        self._table[(self._cluster, stat)] = value
+
 
 def _to_external(hop: Hop, upstream: Upstream, address: str, request: HttpRequest,
                  port: int) -> Delivery:  # fmt: skip
@@ -341,7 +383,8 @@ def _to_external(hop: Hop, upstream: Upstream, address: str, request: HttpReques
     if internet.host_named(name) is None:
         workload = hop.view.workload_for_ip(address)
         if workload is not None:
-            return inbound.deliver_http(hop, workload, port, request, "", fetcher(hop, workload))
+            return inbound.deliver_http(hop, workload, port, request, Peer(""),
+                                        fetcher(hop, workload))  # fmt: skip
         return Delivery(None, Failure.CONNECT_TIMEOUT, address, port, CONNECT_TIMEOUT)
     return to_internet(hop, name, request, address, port)
 

@@ -140,6 +140,7 @@ def inbound(
     response: HttpResponse,
     client_ip: str,
     upstream_host: str,
+    details: str = "",
 ) -> None:
     if not logging_on(hop, workload):
         return
@@ -157,7 +158,7 @@ def inbound(
             downstream_local=f"{workload.ip}:{port}",
             downstream_remote=f"{client_ip}:{50000 + hop.state.request_counter % 10000}",
             route="default",
-            details=_details(response),
+            details=details or _details(response),
         ),
     )
     hop.log(workload.namespace, workload.name, PROXY_CONTAINER, line)
@@ -175,8 +176,10 @@ def tcp(
     upstream_host: str,
     flags: tuple[str, ...] = (),
     downstream: str = "",
+    server_name: str = "",
 ) -> None:
-    """A TCP proxy's line (`"- - -" 0 ...`) for one connection through `proxy`."""
+    """A TCP proxy's line (`"- - -" 0 ...`) for one connection through `proxy`;
+    `server_name` is the TLS SNI (%REQUESTED_SERVER_NAME%)."""
     if not logging_on(hop, proxy):
         return
     counter = hop.state.request_counter
@@ -195,6 +198,7 @@ def tcp(
         upstream_local=f"{proxy.ip}:{40000 + counter % 20000}" if upstream_host else "",
         downstream_local=f"{address}:{port}",
         downstream_remote=f"{downstream or proxy.ip}:{50000 + counter % 10000}",
+        server_name=server_name,
     )
     hop.log(proxy.namespace, proxy.name, PROXY_CONTAINER, accesslog.format_tcp_entry(entry))
 

@@ -3,20 +3,28 @@ connection by SNI (`route_tcp`): to a ServiceEntry host's endpoints, through the
 PassthroughCluster to the original address (ALLOW_ANY), or into the BlackHoleCluster
 (REGISTRY_ONLY), where the handshake fails (curl exit 35, istio.io
 docs/tasks/traffic-management/egress/egress-control "Change to the blocking-by-default policy").
+
+Each connection leaves the TCP proxy's access log line with the SNI as the requested server
+name (egress-control "Access an external HTTPS service": `"- - -" 0 - ... "172.217.161.36:443"
+outbound|443||www.google.com ... www.google.com`). The byte counts are the request and response
+plus typical TLS 1.3 handshake sizes (the proxy sees only ciphertext).
 """
 
 from __future__ import annotations
 
 from meshcert.mesh import hosts
 from meshcert.mesh.config.workloads import Workload
-from meshcert.mesh.exchanges import HttpRequest
+from meshcert.mesh.exchanges import HttpRequest, HttpResponse
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, route_tcp
 
-from . import pools
+from . import pools, proxylogs
 from .deliveries import Delivery, Failure
 from .engine import direct, to_internet
 from .hops import Hop
 from .upstreams import upstream_for
+
+CLIENT_HANDSHAKE = 517  # curl's ClientHello
+SERVER_HANDSHAKE = 4400  # ServerHello, certificate chain and the session tickets
 
 
 def outbound_tls(
@@ -26,25 +34,52 @@ def outbound_tls(
     outcome = route_tcp(hop.view, proxy, address, port, sni)
     if isinstance(outcome, NoListener):
         return Delivery(None, Failure.REFUSED, address, port)
+
+    def log(got: Delivery, cluster: str, upstream_host: str = "",
+            flags: tuple[str, ...] = ()) -> Delivery:  # fmt: skip
+        sent = 0 if got.response is None else SERVER_HANDSHAKE + _size(got.response)
+        proxylogs.tcp(hop, client, address=address, port=port,
+                      received=CLIENT_HANDSHAKE + _request_size(request) if sent else 0,
+                      sent=sent, cluster=cluster, upstream_host=upstream_host, flags=flags,
+                      server_name=sni)  # fmt: skip
+        return got
+
     if isinstance(outcome, BlackHole):
-        return Delivery(None, Failure.TLS, address, port, 0.001)
+        # the BlackHoleCluster has no hosts: Envoy closes the connection (UH)
+        return log(Delivery(None, Failure.TLS, address, port, 0.001), outcome.cluster,
+                   flags=("UH",))  # fmt: skip
     if isinstance(outcome, PassThrough):
         got = direct(hop, client, client.ip, request, address, port)
-        return Delivery(got.response, got.failure, address, port, got.duration,
-                        got.via_envoy, got.http2)  # fmt: skip
+        return log(Delivery(got.response, got.failure, address, port, got.duration,
+                            got.via_envoy, got.http2),
+                   "PassthroughCluster", f"{address}:{port}")  # fmt: skip
     chosen = outcome.pick(hop.state.rng)
     upstream = upstream_for(hop.view, proxy, chosen.destination, proxy.namespace)
     if upstream is None:
         return Delivery(None, Failure.RESET, address, port, 0.001)
     candidates = pools.healthy(hop, upstream)
     if not candidates:
-        return Delivery(None, Failure.RESET, address, port, 0.001)
+        return log(Delivery(None, Failure.RESET, address, port, 0.001), upstream.name,
+                   flags=("UH",))  # fmt: skip
     endpoint = pools.choose(hop, upstream, candidates)
     if endpoint.workload is not None:
         return Delivery(None, Failure.TLS, address, port, 0.001)
     name = endpoint.address if not hosts.is_ip(endpoint.address) else sni
     got = to_internet(hop, name, request, address, endpoint.port)
-    return Delivery(got.response, got.failure, address, port, got.duration, False, got.http2)
+    target = f"{got.remote_ip or endpoint.address}:{endpoint.port}"
+    return log(Delivery(got.response, got.failure, address, port, got.duration, False,
+                        got.http2),
+               upstream.name, target, () if got.response is not None else ("UF",))  # fmt: skip
+
+
+def _request_size(request: HttpRequest) -> int:
+    head = f"{request.method} {request.path} HTTP/1.1\r\n"
+    return len(head) + sum(len(n) + len(v) + 4 for n, v in request.headers) + 2 + len(request.body)
+
+
+def _size(response: HttpResponse) -> int:
+    head = sum(len(n) + len(v) + 4 for n, v in response.headers)
+    return 17 + head + 2 + len(response.body)
 
 
 __all__ = ["outbound_tls"]
