@@ -11,6 +11,7 @@ Objects inside a view (and the stored dicts they reference) are read-only: never
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,7 +19,7 @@ from . import hosts
 from .config import exports
 from .config.destinationrules import DestinationRule, Gateway, Sidecar
 from .config.meshconfig import ISTIO_NAMESPACE, MeshConfig, MeshConfigError
-from .config.objects import ConfigKey, age_key
+from .config.objects import ConfigKey, age_key, meta_of
 from .config.routes import DEFAULT_RETRIES, RetryPolicy, parse_retry
 from .config.serviceentries import services_of
 from .config.services import KUBERNETES, Endpoint, Service, ServicePort, kubernetes_service
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 Obj = Mapping[str, Any]
 T = TypeVar("T")
 NET = "networking.istio.io"
+SEC = "security.istio.io"
+SECURITY_KINDS = ("PeerAuthentication", "RequestAuthentication", "AuthorizationPolicy")
 
 
 def _sorted(items: Iterable[Any]) -> list[Any]:
@@ -43,7 +46,8 @@ class MeshView:
     Build with `MeshView.of(cluster)` or `MeshView.build(objects)`. Public attributes:
     `resource_version`, `mesh` (MeshConfig), `mesh_error` (why the mesh config is invalid, or
     ""), `namespaces` (name -> labels), `workloads`, `services`, `virtual_services`,
-    `destination_rules`, `gateways`, `sidecars` (each a tuple, oldest first).
+    `destination_rules`, `gateways`, `sidecars` (each a tuple, oldest first), and the
+    security policies as stored objects through `policies(kind, namespace)`.
     """
 
     def __init__(
@@ -59,6 +63,7 @@ class MeshView:
         destination_rules: Iterable[DestinationRule] = (),
         gateways: Iterable[Gateway] = (),
         sidecars: Iterable[Sidecar] = (),
+        policies: Mapping[str, Iterable[Obj]] | None = None,
     ) -> None:
         self.resource_version = resource_version
         self.mesh = mesh or MeshConfig()
@@ -116,6 +121,14 @@ class MeshView:
         for sc in self.sidecars:
             self._sidecars_by_ns.setdefault(sc.key.namespace, []).append(sc)
 
+        # Security policies (PeerAuthentication, RequestAuthentication, AuthorizationPolicy)
+        # as stored, oldest first, by kind and namespace; `meshcert.mesh.security` parses them.
+        self._policies: dict[tuple[str, str], list[Obj]] = {}
+        for kind, objs in (policies or {}).items():
+            for obj in sorted(objs, key=functools.partial(_policy_age, kind)):
+                ns = str((obj.get("metadata") or {}).get("namespace", ""))
+                self._policies.setdefault((kind, ns), []).append(obj)
+
         self._memo: dict[Any, Any] = {}
 
     # building ---------------------------------------------------------------------------------
@@ -149,6 +162,9 @@ class MeshView:
             destination_rules=items(NET, "destinationrules"),
             gateways=items(NET, "gateways"),
             sidecars=items(NET, "sidecars"),
+            peer_authentications=items(SEC, "peerauthentications"),
+            request_authentications=items(SEC, "requestauthentications"),
+            authorization_policies=items(SEC, "authorizationpolicies"),
         )
 
     @classmethod
@@ -166,6 +182,9 @@ class MeshView:
         destination_rules: Iterable[Obj] = (),
         gateways: Iterable[Obj] = (),
         sidecars: Iterable[Obj] = (),
+        peer_authentications: Iterable[Obj] = (),
+        request_authentications: Iterable[Obj] = (),
+        authorization_policies: Iterable[Obj] = (),
     ) -> MeshView:
         """A view from raw objects (as stored: dicts with metadata/spec/status)."""
         try:
@@ -219,6 +238,11 @@ class MeshView:
             ],
             gateways=[_parsed("gw", g, None, lambda o, _: Gateway.parse(o)) for g in gateways],
             sidecars=[_parsed("sc", s, None, lambda o, _: Sidecar.parse(o)) for s in sidecars],
+            policies={
+                "PeerAuthentication": peer_authentications,
+                "RequestAuthentication": request_authentications,
+                "AuthorizationPolicy": authorization_policies,
+            },
         )
 
     @classmethod
@@ -268,6 +292,9 @@ class MeshView:
             destination_rules=buckets.get("DestinationRule", []),
             gateways=buckets.get("Gateway", []),
             sidecars=buckets.get("Sidecar", []),
+            peer_authentications=buckets.get("PeerAuthentication", []),
+            request_authentications=buckets.get("RequestAuthentication", []),
+            authorization_policies=buckets.get("AuthorizationPolicy", []),
         )
 
     # workloads --------------------------------------------------------------------------------
@@ -427,6 +454,11 @@ class MeshView:
         }
         return next((c for c in pools.get(key.kind, ()) if c.key == key), None)
 
+    def policies(self, kind: str, namespace: str) -> tuple[Obj, ...]:
+        """The stored `kind` objects (PeerAuthentication, RequestAuthentication,
+        AuthorizationPolicy) of `namespace`, oldest first. Read-only."""
+        return tuple(self._policies.get((kind, namespace), ()))
+
     def memo(self, key: Any) -> Any:
         """Per-view memo for derived data (routing tables per proxy scope)."""
         return self._memo.get(key)
@@ -434,6 +466,11 @@ class MeshView:
     def remember(self, key: Any, value: Any) -> Any:
         self._memo[key] = value
         return value
+
+
+def _policy_age(kind: str, obj: Obj) -> tuple[str, str, str]:
+    key, created = meta_of(kind, obj)
+    return age_key(created, key)
 
 
 _PARSE_CACHE: dict[Any, Any] = {}

@@ -23,6 +23,7 @@ from meshcert.mesh.config.services import KUBERNETES, Service
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.exchanges import HttpRequest
 from meshcert.mesh.routing import Proxy, proxy_for
+from meshcert.mesh.security.peers import Peer
 
 from . import dns, inbound
 from .deliveries import Delivery, Failure
@@ -238,8 +239,8 @@ def _loopback(hop: Hop, client: Workload | None, request: HttpRequest, address: 
 
         response = admin_response(hop, client, request, port)
         return Delivery(response, None, address, port, response.duration, via_envoy=True)
-    return inbound.deliver_http(hop, client, port, request, address, fetcher(hop, client),
-                                opaque=True)  # fmt: skip
+    return inbound.deliver_http(hop, client, port, request, Peer(address, client),
+                                fetcher(hop, client), opaque=True, loopback=True)  # fmt: skip
 
 
 def entry_point(hop: Hop, address: str, port: int) -> tuple[Service, int] | None:
@@ -286,7 +287,9 @@ def deliver_to(
 ) -> Delivery:
     if request.scheme == "https":  # the sample apps speak plain HTTP: the handshake fails
         return Delivery(None, Failure.TLS, workload.ip, port, 0.001)
-    return inbound.deliver_http(hop, workload, port, request, client_ip, fetcher(hop, workload))
+    client = hop.view.workload_for_ip(client_ip) if client_ip else None
+    return inbound.deliver_http(hop, workload, port, request, Peer(client_ip, client),
+                                fetcher(hop, workload))  # fmt: skip
 
 
 def to_internet(hop: Hop, name: str, request: HttpRequest, address: str, port: int) -> Delivery:

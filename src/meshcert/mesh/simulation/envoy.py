@@ -14,6 +14,7 @@ from datetime import datetime
 
 from meshcert.mesh.apps.serving import http_date
 from meshcert.mesh.exchanges import HttpResponse
+from meshcert.mesh.security.peers import Rejection
 
 from .messages import response_with
 
@@ -92,6 +93,17 @@ def grpc_abort(status: str, now: datetime, duration: float) -> HttpResponse:
     return HttpResponse(200, headers, b"", flags=("FI",), duration=duration)
 
 
+def rejection(rejected: Rejection, now: datetime) -> HttpResponse:
+    """The proxy's local reply for a security rejection (401 of the JWT filter, 403 of the
+    RBAC filter), as Envoy writes it: content-length, content-type text/plain, date, server."""
+    body = rejected.body.encode()
+    headers: list[tuple[str, str]] = list(rejected.headers)
+    if body:
+        headers += [("content-length", str(len(body))), ("content-type", "text/plain")]
+    headers += [("date", http_date(now)), ("server", "envoy")]
+    return HttpResponse(rejected.status, tuple(headers), body)
+
+
 def direct_response(status: int, body: str, now: datetime) -> HttpResponse:
     data = body.encode()
     headers: list[tuple[str, str]] = []
@@ -155,6 +167,7 @@ __all__ = [
     "direct_response",
     "local_reply",
     "redirect_response",
+    "rejection",
     "relay",
     "request_id",
 ]

@@ -23,6 +23,8 @@ from meshcert.mesh.exchanges import HttpRequest, HttpResponse
 from meshcert.mesh.gateways.routing import gateway_servers
 from meshcert.mesh.routing import Proxy
 from meshcert.mesh.routing.proxies import is_gateway_workload
+from meshcert.mesh.security.enforcement import admit_connection, admit_http, admit_tcp
+from meshcert.mesh.security.peers import Peer, Rejection
 
 from . import envoy, proxylogs
 from .deliveries import Delivery, Failure
@@ -65,21 +67,35 @@ def deliver_http(
     workload: Workload,
     port: int,
     request: HttpRequest,
-    client_ip: str,
+    peer: Peer,
     fetch: Fetch,
     *,
     opaque: bool = False,
+    loopback: bool = False,
 ) -> Delivery:
-    """Deliver `request` to `workload` at `port` and return what comes back to the caller.
+    """Deliver `request` from `peer` to `workload` at `port` and return what comes back to the
+    caller.
 
     `opaque`: the port is TCP for the mesh (a `tcp-` port name or appProtocol), so the inbound
-    sidecar proxies bytes and adds nothing."""
+    sidecar proxies bytes and adds nothing (its TCP policies still apply). `loopback`: from
+    inside the pod, which the sidecar does not intercept."""
     if not workload.ip:
         return Delivery(None, Failure.CONNECT_TIMEOUT, workload.ip, port)
+    client_ip = peer.ip
     if workload.has_sidecar and _is_gateway(hop, workload):
-        return _through_gateway(hop, workload, port, request, client_ip)
+        return _through_gateway(hop, workload, port, request, peer)
+    intercepted = workload.has_sidecar and not loopback
+    if intercepted and not admit_connection(hop.view, workload, port, peer):
+        return Delivery(None, Failure.RESET, workload.ip, port)
     found = _serving(hop, workload, port)
     if workload.has_sidecar and not opaque:
+        admitted = admit_http(hop.view, workload, port, request, peer, hop.now)
+        if isinstance(admitted, Rejection):
+            reply = envoy.rejection(admitted, hop.now)
+            proxylogs.inbound(hop, workload, port, request, reply, client_ip, "",
+                              details=admitted.details)  # fmt: skip
+            return Delivery(reply, remote_ip=workload.ip, remote_port=port, via_envoy=True)
+        request = admitted
         if found is None or found[1].http is None:
             reply = envoy.local_reply("UF", hop.now)
             proxylogs.inbound(hop, workload, port, request, reply, client_ip, "")
@@ -90,6 +106,8 @@ def deliver_http(
         proxylogs.inbound(hop, workload, port, request, relayed, client_ip,
                           f"{workload.ip}:{port}")  # fmt: skip
         return Delivery(relayed, None, workload.ip, port, relayed.duration, via_envoy=True)
+    if workload.has_sidecar and not loopback and not admit_tcp(hop.view, workload, port, peer):
+        return Delivery(None, Failure.RESET, workload.ip, port)
     if found is None:
         failure = Failure.RESET if workload.has_sidecar else Failure.REFUSED
         return Delivery(None, failure, workload.ip, port)
@@ -101,11 +119,21 @@ def deliver_http(
 
 
 def _through_gateway(
-    hop: Hop, workload: Workload, port: int, request: HttpRequest, client_ip: str
+    hop: Hop, workload: Workload, port: int, request: HttpRequest, peer: Peer
 ) -> Delivery:
     """An ingress or egress gateway pod: its Envoy routes by its Gateways' servers; the client
-    address goes in X-Forwarded-For (the gateway is the edge: use_remote_address)."""
+    address goes in X-Forwarded-For (the gateway is the edge: use_remote_address). Policies
+    selecting the gateway apply before routing."""
     from .outbound import outbound
+
+    client_ip = peer.ip
+    if not admit_connection(hop.view, workload, port, peer):
+        return Delivery(None, Failure.RESET, workload.ip, port)
+    admitted = admit_http(hop.view, workload, port, request, peer, hop.now)
+    if isinstance(admitted, Rejection):
+        reply = envoy.rejection(admitted, hop.now)
+        return Delivery(reply, remote_ip=workload.ip, remote_port=port, via_envoy=True)
+    request = admitted
 
     if client_ip and request.header("x-forwarded-for") is None:
         request = set_header(request, "x-forwarded-for", client_ip)
@@ -169,4 +197,4 @@ def _run_app(
     return response
 
 
-__all__ = ["INBOUND_PEER", "deliver_http", "serving_container"]
+__all__ = ["INBOUND_PEER", "Peer", "deliver_http", "serving_container"]

@@ -1,0 +1,50 @@
+"""What a workload's inbound proxy enforces, in Envoy's filter order: the TLS handshake
+(PeerAuthentication), then on HTTP the JWT filter (RequestAuthentication) and the RBAC
+filters (AuthorizationPolicy: CUSTOM, DENY, ALLOW), then the router to the app.
+
+Sources: istio.io docs/concepts/security ("Authorization architecture", "Authentication
+architecture"); pilot/pkg/networking/core/listener_builder inbound filter chains.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from meshcert.mesh.config.workloads import Workload
+from meshcert.mesh.exchanges import HttpRequest
+from meshcert.mesh.view import MeshView
+
+from . import authorization, mtls, requestauthn
+from .peers import Peer, Rejection
+
+
+def admit_connection(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
+    """Whether the connection from `peer` survives the handshake (False: reset)."""
+    return mtls.accepts(view, workload, port, peer)
+
+
+def admit_http(
+    view: MeshView,
+    workload: Workload,
+    port: int,
+    request: HttpRequest,
+    peer: Peer,
+    now: datetime,
+) -> HttpRequest | Rejection:
+    """The request to pass to the app, or the proxy's own reply (401, 403)."""
+    if peer.mtls:
+        request = mtls.with_client_cert(view, workload, request, peer)
+    authn = requestauthn.authenticate(view, workload, request, now)
+    if isinstance(authn, Rejection):
+        return authn
+    denied = authorization.authorize_http(view, workload, port, authn.request, peer, authn)
+    return denied if denied is not None else authn.request
+
+
+def admit_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
+    """Whether a TCP connection (or HTTP on a port the mesh treats as TCP) may proceed
+    (False: the proxy closes it)."""
+    return authorization.authorize_tcp(view, workload, port, peer)
+
+
+__all__ = ["admit_connection", "admit_http", "admit_tcp"]
