@@ -28,6 +28,15 @@ class FakeClock:
         self._now += timedelta(seconds=seconds)
 
 
+_last: tuple[datetime, str] | None = None
+
+
 def timestamp(moment: datetime) -> str:
     """RFC 3339 as the API writes it: `2026-01-01T00:00:00Z`."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    global _last
+    last = _last  # one write makes many stamps of the same second: format it once
+    if last is not None and last[0] == moment and last[0].tzinfo is moment.tzinfo:
+        return last[1]
+    text = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    _last = (moment, text)
+    return text

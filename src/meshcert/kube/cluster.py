@@ -179,12 +179,15 @@ class Cluster:
         dry_run: bool = False,
         field_manager: str = "",
         dropped: builtins.list[str] | None = None,
+        owned: bool = False,
     ) -> Obj:
         """Create an object. `field_manager` is recorded in managedFields; with `dropped` given,
         unknown fields are removed and their paths appended to it (fieldValidation Warn or
-        Ignore) instead of failing the request (Strict)."""
+        Ignore) instead of failing the request (Strict). `owned`: the caller hands `obj` over
+        (a decoded request body nobody else holds), so it is stored without a copy."""
         with self.transaction():
-            obj = clone(obj)
+            if not owned:
+                obj = clone(obj)
             obj["apiVersion"] = obj.get("apiVersion") or kind.api_version()
             obj["kind"] = obj.get("kind") or kind.kind
             self._decode(kind, obj, dropped)
@@ -245,7 +248,13 @@ class Cluster:
     ) -> Obj:
         """Replace an object (PUT). Honours the resourceVersion precondition when given."""
         with self.transaction():
-            obj = clone(obj)
+            meta = obj.get("metadata")
+            if subresource == "status" and dropped is None and isinstance(meta, dict):
+                # A status write keeps everything of the stored object but its status (see
+                # `_replace`): only the top level and metadata are changed here.
+                obj = {**obj, "metadata": dict(meta)}
+            else:
+                obj = clone(obj)
             self._decode(kind, obj, dropped)
             meta = obj.get("metadata")
             if not isinstance(meta, dict):
@@ -300,9 +309,14 @@ class Cluster:
         meta["resourceVersion"] = cur_meta["resourceVersion"]
         has_status = "status" in kind.subresources
         if subresource == "status":
-            obj = {**clone(current), "status": obj.get("status")}
-            if obj["status"] is None:
-                obj.pop("status")
+            # Stored objects are never changed in place, so the new version shares all but
+            # its metadata (resourceVersion changes) and status with the current one.
+            status = obj.get("status")
+            obj = {**current, "metadata": dict(cur_meta)}
+            if status is None:
+                obj.pop("status", None)
+            else:
+                obj["status"] = clone(status)
         elif has_status:
             if "status" in current:
                 obj["status"] = clone(current["status"])
@@ -361,7 +375,7 @@ class Cluster:
                 obj = patching.server_side_apply(
                     kind, None, body, field_manager=field_manager, force=force, now=now
                 )
-                return self.create(kind, obj, ns, dry_run=dry_run), True
+                return self.create(kind, obj, ns, dry_run=dry_run, owned=True), True
             if patch_type == patching.APPLY and dropped is not None and isinstance(body, dict):
                 body = clone(body)
                 self._decode(kind, body, dropped)
@@ -532,13 +546,16 @@ class Cluster:
     def _track(
         self, kind: ResourceKind, old: Obj | None, new: Obj, manager: str, subresource: str = ""
     ) -> Obj:
-        """`new` with managedFields updated for a create or update by `manager`."""
+        """`new` (the cluster's own copy, changed in place) with managedFields updated for a
+        create or update by `manager`."""
         if not manager:
             return new
         from .patching import track_update
 
         now = timestamp(self.clock.now())
-        return track_update(kind, old, new, field_manager=manager, subresource=subresource, now=now)
+        return track_update(
+            kind, old, new, field_manager=manager, subresource=subresource, now=now, copy=False
+        )
 
     def _admit(self, request: AdmissionRequest) -> None:
         for mhook in self.mutating_hooks:
@@ -616,7 +633,7 @@ class Cluster:
 
     def _cascade(self, owner: Obj, *, orphan: bool) -> None:
         uid = owner["metadata"].get("uid")
-        if not uid:
+        if not uid or not self.store.has_dependents(str(uid)):
             return
         for rk, obj in list(self.store.items()):
             refs = obj["metadata"].get("ownerReferences") or []

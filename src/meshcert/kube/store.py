@@ -1,7 +1,9 @@
 """The versioned object store: one resourceVersion counter per cluster, watch events, history.
 
 Pure storage: API semantics (defaults, admission, validation, cascading) live in `cluster`.
-Objects handed out are the stored dicts themselves; callers copy before they change one.
+Objects handed out are the stored dicts themselves and are never changed in place once stored:
+a write stores a new dict (which may share unchanged parts with the one it replaces), so
+callers may keep and read what they were given, and copy before they change it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ class Store:
         self._objects: dict[tuple[str, str], dict[ObjKey, Obj]] = {}
         self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
         self._subscribers: builtins.list[Subscriber] = []
+        self._size = 0
+        # How many stored objects name each uid in their ownerReferences (cascading deletion
+        # looks for dependents only when there are some).
+        self._dependents: dict[str, int] = {}
 
     # reads -----------------------------------------------------------------------------------
 
@@ -72,7 +78,11 @@ class Store:
         return [bucket[k] for k in sorted(bucket) if k[0] == namespace]
 
     def count(self) -> int:
-        return sum(len(b) for b in self._objects.values())
+        return self._size
+
+    def has_dependents(self, uid: str) -> bool:
+        """Whether some stored object names `uid` in its ownerReferences."""
+        return uid in self._dependents
 
     def items(self) -> Iterator[tuple[ResourceKind, Obj]]:
         for key, bucket in self._objects.items():
@@ -96,6 +106,7 @@ class Store:
         bucket = self._objects.setdefault(kind.key, {})
         previous = bucket.get(key)
         bucket[key] = obj
+        self._counted(previous, obj)
         return self._publish(WatchEvent(event_type, kind, obj, previous))
 
     def remove(self, kind: ResourceKind, namespace: str, name: str) -> WatchEvent | None:
@@ -103,11 +114,29 @@ class Store:
         obj = bucket.pop((namespace if kind.namespaced else "", name), None)
         if obj is None:
             return None
+        self._counted(obj, None)
         previous = obj
         obj = dict(obj)
         obj["metadata"] = dict(obj["metadata"])
         obj["metadata"]["resourceVersion"] = self.next_version()
         return self._publish(WatchEvent("DELETED", kind, obj, previous))
+
+    def _counted(self, old: Obj | None, new: Obj | None) -> None:
+        """Keep the size and the dependents' counts as `old` is replaced by `new`."""
+        if old is None:
+            self._size += 1
+        else:
+            for uid in _owner_uids(old):
+                left = self._dependents[uid] - 1
+                if left:
+                    self._dependents[uid] = left
+                else:
+                    del self._dependents[uid]
+        if new is None:
+            self._size -= 1
+        else:
+            for uid in _owner_uids(new):
+                self._dependents[uid] = self._dependents.get(uid, 0) + 1
 
     def _publish(self, event: WatchEvent) -> WatchEvent:
         self._history.append(event)
@@ -153,6 +182,8 @@ class Store:
         """Replace the contents with a `dump()`; history restarts at the restored counter."""
         self._objects.clear()
         self._history.clear()
+        self._size = 0
+        self._dependents.clear()
         for entry in data["objects"]:
             kind = self.registry.by_plural(entry["group"], entry["plural"])
             if kind is None:
@@ -160,7 +191,9 @@ class Store:
             obj = entry["object"]
             meta = obj["metadata"]
             key = (meta.get("namespace", "") if kind.namespaced else "", meta["name"])
-            self._objects.setdefault(kind.key, {})[key] = obj
+            bucket = self._objects.setdefault(kind.key, {})
+            self._counted(bucket.get(key), obj)
+            bucket[key] = obj
         self.resource_version = int(data["resourceVersion"])
 
     def apply_event(self, group: str, plural: str, event_type: str, obj: Obj) -> None:
@@ -170,8 +203,19 @@ class Store:
             return
         meta = obj["metadata"]
         key = (meta.get("namespace", "") if kind.namespaced else "", meta["name"])
+        bucket = self._objects.setdefault(kind.key, {})
+        previous = bucket.pop(key, None) if event_type == "DELETED" else bucket.get(key)
         if event_type == "DELETED":
-            self._objects.get(kind.key, {}).pop(key, None)
+            if previous is not None:
+                self._counted(previous, None)
         else:
-            self._objects.setdefault(kind.key, {})[key] = obj
+            self._counted(previous, obj)
+            bucket[key] = obj
         self.resource_version = max(self.resource_version, int(meta["resourceVersion"]))
+
+
+def _owner_uids(obj: Obj) -> builtins.list[str]:
+    refs = obj["metadata"].get("ownerReferences")
+    if not refs:
+        return []
+    return [str(r["uid"]) for r in refs if isinstance(r, dict) and r.get("uid")]

@@ -221,6 +221,7 @@ def create(cluster: Cluster, target: ResourceTarget, params: Params, body: Any) 
             dry_run=params.dry_run,
             field_manager=params.field_manager,
             dropped=dropped,
+            owned=True,  # the decoded body belongs to this request
         )
         return Reply(
             201,

@@ -42,6 +42,13 @@ def apply_patch(
         new = strategic_merge_patch(kind, current, body)
     else:
         raise unsupported(kind)
+    # `new` is already a fresh object (the patch functions copy), so no second copy.
     return track_update(
-        kind, current, new, field_manager=field_manager, now=now, subresource=subresource
+        kind,
+        current,
+        new,
+        field_manager=field_manager,
+        now=now,
+        subresource=subresource,
+        copy=False,
     )

@@ -141,13 +141,15 @@ def track_update(
     field_manager: str,
     subresource: str = "",
     now: str = "",
+    copy: bool = True,
 ) -> dict[str, Any]:
-    """`new` (a copy) with its managedFields updated for a write by `field_manager`.
+    """`new` (a copy, or `new` itself changed in its metadata when not `copy`) with its
+    managedFields updated for a write by `field_manager`.
 
     Follows the apiserver: an update of an object that tracks no managers stays untracked; a
     create always starts tracking; `managedFields: [{}]` in the request resets tracking.
     """
-    out = clone(new)
+    out = clone(new) if copy else new
     meta = out.get("metadata")
     if isinstance(meta, dict) and meta.get("managedFields") == [{}]:
         return with_managed(out, [])
