@@ -21,7 +21,7 @@ CATALOGUE: tuple[tuple[str, App], ...] = (
     ("*go-httpbin*", App("httpbin", go_httpbin.go_httpbin, ports=(8080,))),
     ("*httpbin*", App("httpbin", httpbin.httpbin, ports=(80,))),
     ("*helloworld*", App("helloworld", samples.helloworld, ports=(5000,))),
-    ("*tcp-echo*", App("tcp-echo", tcp=samples.tcp_echo)),
+    ("*tcp-echo*", App("tcp-echo", tcp=samples.tcp_echo, ports_of=samples.tcp_echo_ports)),
     ("*fortio*", App("fortio", samples.fortio_server, ports=(8080, 8079, 8078))),
     ("*curl*", App("curl", listens=False)),
     ("*sleep*", App("sleep", listens=False)),

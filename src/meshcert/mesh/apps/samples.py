@@ -33,6 +33,13 @@ def helloworld(call: Call) -> HttpResponse:
                    "text/html; charset=utf-8")  # fmt: skip
 
 
+def tcp_echo_ports(args: list[str]) -> tuple[int, ...]:
+    """The ports tcp-echo listens on: its first argument, comma-separated (`9000,9001,9002`
+    in samples/tcp-echo/tcp-echo.yaml, port 9002 not declared in the pod spec)."""
+    first = args[0] if args else ""
+    return tuple(int(p) for p in first.split(",") if p.strip().isdigit())
+
+
 def tcp_echo(call: Call, data: bytes) -> bytes:
     """Every line comes back prefixed: `hello world` -> `<prefix> hello world`."""
     args = [str(a) for a in call.container.get("args") or []]
@@ -77,4 +84,4 @@ def echo(call: Call) -> HttpResponse:
     return respond(call, 200, text.encode() + call.request.body)
 
 
-__all__ = ["echo", "fortio_server", "helloworld", "tcp_echo"]
+__all__ = ["echo", "fortio_server", "helloworld", "tcp_echo", "tcp_echo_ports"]

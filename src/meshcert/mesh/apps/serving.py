@@ -71,7 +71,8 @@ class App:
     """An image's behaviour: an HTTP handler, a TCP handler, or neither (nothing listens).
 
     `ports`: where the image's server listens whatever the pod spec declares (None: on the
-    container ports the spec declares, or on any port when it declares none).
+    container ports the spec declares, or on any port when it declares none). `ports_of`: the
+    ports the server binds from its command line (tcp-echo's first argument), if it says.
     """
 
     name: str
@@ -79,6 +80,7 @@ class App:
     tcp: TcpApp | None = None
     listens: bool = True
     ports: tuple[int, ...] | None = None
+    ports_of: Callable[[list[str]], tuple[int, ...]] | None = None
 
     def listens_on(self, port: int, container: Obj) -> bool:
         if not self.listens:
@@ -86,6 +88,8 @@ class App:
         command = [str(x) for x in (container.get("command") or [])]
         command += [str(x) for x in (container.get("args") or [])]
         bound = _bound_ports(command)
+        if self.ports_of is not None:
+            bound += self.ports_of([str(x) for x in container.get("args") or []])
         if self.ports is not None or bound:
             return port in (*(self.ports or ()), *bound)
         declared = [p.get("containerPort") for p in container.get("ports") or []]

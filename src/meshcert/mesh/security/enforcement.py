@@ -37,8 +37,7 @@ def admit_http(
     authn = requestauthn.authenticate(view, workload, request, now)
     if isinstance(authn, Rejection):
         return authn
-    denied = authorization.authorize_http(view, workload, port, authn.request, peer, authn)
-    return denied if denied is not None else authn.request
+    return authorization.authorize_http(view, workload, port, authn.request, peer, authn)
 
 
 def admit_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:

@@ -15,6 +15,9 @@ from meshcert.mesh.config.services import KUBERNETES
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, proxy_for, route_tcp
 from meshcert.mesh.routing.proxies import is_gateway_workload
+from meshcert.mesh.security.enforcement import admit_connection, admit_tcp
+from meshcert.mesh.security.mtls import client_uses_mtls
+from meshcert.mesh.security.peers import Peer
 
 from . import pools, proxylogs
 from .deliveries import Failure
@@ -52,6 +55,8 @@ def exchange_tcp(
     proxy = None if container == PROXY_CONTAINER else proxy_for(client)
     if proxy is not None and client is not None:
         hop = hop.seen_by(view_for_proxy(cluster, client.obj))
+    if proxy is None:
+        return _plain(hop, address, port, data, Peer(client.ip if client else "", client))
     return _connect(hop, proxy, address, port, data)
 
 
@@ -61,7 +66,8 @@ def _connect(
     if hop.depth > MAX_DEPTH:
         return Stream(failure=Failure.RESET)
     if proxy is None:
-        return _plain(hop, address, port, data)
+        return _plain(hop, address, port, data, Peer(""))
+    plain = Peer(proxy.workload.ip, proxy.workload)
     outcome = route_tcp(hop.view, proxy, address, port)
     if isinstance(outcome, NoListener):
         return Stream(failure=Failure.REFUSED)
@@ -69,7 +75,7 @@ def _connect(
     if isinstance(outcome, BlackHole):
         return log.done(Stream(failure=Failure.RESET), "BlackHoleCluster", "")
     if isinstance(outcome, PassThrough):
-        return log.done(_plain(hop, address, port, data), "PassthroughCluster",
+        return log.done(_plain(hop, address, port, data, plain), "PassthroughCluster",
                         f"{address}:{port}")  # fmt: skip
     chosen = outcome.pick(hop.state.rng)
     upstream = upstream_for(hop.view, proxy, chosen.destination, proxy.namespace)
@@ -82,7 +88,9 @@ def _connect(
     target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is None:
         return log.done(Stream(failure=Failure.RESET), upstream.name, target, ("UF",))
-    got = _to_workload(hop.deeper(), endpoint.workload, endpoint.port, data)
+    mtls = client_uses_mtls(hop.view, proxy.workload, endpoint.workload)
+    peer = Peer(proxy.workload.ip, proxy.workload, mtls)
+    got = _to_workload(hop.deeper(), endpoint.workload, endpoint.port, data, peer)
     return log.done(got, upstream.name, target, ("UF",) if got.failure else ())
 
 
@@ -114,7 +122,7 @@ class TcpLog:
         return stream
 
 
-def _plain(hop: Hop, address: str, port: int, data: bytes) -> Stream:
+def _plain(hop: Hop, address: str, port: int, data: bytes, peer: Peer) -> Stream:
     view = hop.view
     for service in view.services_for_address(address):
         if service.origin != KUBERNETES:
@@ -126,7 +134,7 @@ def _plain(hop: Hop, address: str, port: int, data: bytes) -> Stream:
             return Stream(failure=Failure.REFUSED)
         endpoint = ready[0] if len(ready) == 1 else hop.state.rng.choice(ready)
         assert endpoint.workload is not None
-        return _to_workload(hop.deeper(), endpoint.workload, endpoint.port, data)
+        return _to_workload(hop.deeper(), endpoint.workload, endpoint.port, data, peer)
     from .engine import entry_point
 
     entry = entry_point(hop, address, port)
@@ -137,16 +145,21 @@ def _plain(hop: Hop, address: str, port: int, data: bytes) -> Stream:
             return Stream(failure=Failure.REFUSED)
         endpoint = ready[0] if len(ready) == 1 else hop.state.rng.choice(ready)
         assert endpoint.workload is not None
-        return _to_workload(hop.deeper(), endpoint.workload, endpoint.port, data)
+        return _to_workload(hop.deeper(), endpoint.workload, endpoint.port, data, peer)
     workload = view.workload_for_ip(address)
     if workload is not None:
-        return _to_workload(hop.deeper(), workload, port, data)
+        return _to_workload(hop.deeper(), workload, port, data, peer)
     return Stream(failure=Failure.CONNECT_TIMEOUT, duration=130.0)
 
 
-def _to_workload(hop: Hop, workload: Workload, port: int, data: bytes) -> Stream:
+def _to_workload(hop: Hop, workload: Workload, port: int, data: bytes, peer: Peer) -> Stream:
     if workload.has_sidecar and is_gateway_workload(workload):
         return _connect(hop, Proxy.gateway(workload), workload.ip, port, data)
+    if workload.has_sidecar:  # the inbound proxy: handshake, then the TCP RBAC filter
+        if not admit_connection(hop.view, workload, port, peer):
+            return Stream(failure=Failure.RESET)
+        if not admit_tcp(hop.view, workload, port, peer):
+            return Stream(failure=Failure.RESET)
     found = serving_container(workload, port)
     if found is None:
         return Stream(failure=Failure.RESET if workload.has_sidecar else Failure.REFUSED)
