@@ -164,3 +164,47 @@ def test_record_on_a_closed_journal_fails_loudly(tmp_path: Path) -> None:
     journal.close()
     with pytest.raises(LabStateError, match="closed"):
         cluster.create(cluster.kind("", "configmaps"), _configmap("lost"), "default")
+
+
+def test_a_crash_with_the_zeros_written_ahead_loses_nothing(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    crashed = (tmp_path / "journal.jsonl").read_bytes()  # as a crash leaves it: never closed
+    assert crashed.endswith(b"\0")
+    journal.close()
+    assert (tmp_path / "journal.jsonl").read_bytes() == crashed.rstrip(b"\0")
+    (tmp_path / "journal.jsonl").write_bytes(crashed)
+    restored = Cluster()
+    report = recover(restored.store, tmp_path / "journal.jsonl", tmp_path / "snapshot.json")
+    assert report.replayed == 9
+    assert _state(restored) == _state(cluster)
+
+
+def test_a_line_torn_with_a_hole_of_zeros_is_ignored(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    journal.close()
+    path = tmp_path / "journal.jsonl"
+    whole = path.read_bytes()
+    torn = b'{"changes":[{"type":"ADDED"' + b"\0" * 4096 + b'"name":"late"}}]}\n'
+    path.write_bytes(whole + torn + b"\0" * 4096)  # the line's later page reached the disk
+    restored = Cluster()
+    report = recover(restored.store, path, tmp_path / "snapshot.json")
+    assert report.torn_tail
+    assert _state(restored) == _state(cluster)
+
+
+def test_writes_go_on_after_the_zeros_when_reopened(tmp_path: Path) -> None:
+    cluster, journal = _journaled(tmp_path)
+    _writes(cluster)
+    path = tmp_path / "journal.jsonl"
+    crashed = path.read_bytes()
+    journal.close()
+    path.write_bytes(crashed)  # reopened after a crash, before any checkpoint
+    journal.open()
+    cluster.create(cluster.kind("", "configmaps"), _configmap("after"), "default")
+    journal.close()
+    lines = path.read_bytes().splitlines()
+    assert len(lines) == 9
+    assert b"\0" not in path.read_bytes()
+    assert _state(_restored(tmp_path)) == _state(cluster)

@@ -5,6 +5,11 @@ of that request before the API answers); `Journal.record` appends them as JSON l
 the file once, so an acknowledged change is on disk. `Journal.snapshot` writes the whole store
 atomically (temp file + rename) and then empties the journal. `recover` loads the snapshot and
 replays the journal; a torn last line (a crash mid-write, never acknowledged) is ignored.
+
+The file is zero-filled ahead of the lines (`PREALLOCATE` bytes at a time, as database logs
+do): a line is written over zeros already on disk, so its `fdatasync` writes the data only, not
+a new file size (half the cost on ext4). JSON lines never contain a NUL byte, so the lines end
+at the first one; `close` cuts the zeros off again.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from .state import fsync_dir, write_atomic
 FORMAT = 1
 # Snapshot (and empty the journal) once it holds this many changes.
 COMPACT_AFTER = 2000
+# Zeros written ahead of the journal's lines (see the module docstring).
+PREALLOCATE = 1 << 20
 
 _sync = getattr(os, "fdatasync", os.fsync)
 
@@ -52,14 +59,25 @@ class Journal:
         self.compact_after = compact_after
         self.entries = 0  # changes in the journal since the last snapshot
         self._fd: int | None = None
+        self._end = 0  # where the next line goes: the zeros written ahead start here
+        self._size = 0  # the file's size: lines and the zeros after them
 
     def open(self) -> None:
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                self._size = os.fstat(fd).st_size
+                self._end = _lines_end(os.pread(fd, self._size, 0)) if self._size else 0
+            except OSError:
+                os.close(fd)
+                raise
+            self._fd = fd
             fsync_dir(self.path.parent)
 
     def close(self) -> None:
         if self._fd is not None:
+            with contextlib.suppress(OSError):  # the zeros ahead are harmless if this fails
+                os.ftruncate(self._fd, self._end)
             os.close(self._fd)
             self._fd = None
 
@@ -73,19 +91,24 @@ class Journal:
         if not events:
             return
         data = encode_commit(events)
-        if self._fd is None:
+        fd = self._fd
+        if fd is None:
             raise LabStateError(f"the journal {self.path} is closed")
-        end = os.lseek(self._fd, 0, os.SEEK_END)
+        end = self._end
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view) :]
-            _sync(self._fd)
+            if end + len(data) > self._size:  # zeros ahead, synced with this line
+                size = end + len(data) + PREALLOCATE
+                _write_at(fd, bytes(size - self._size), self._size)
+                self._size = size
+            _write_at(fd, data, end)
+            _sync(fd)
         except OSError as exc:
             # Leave no partial line behind for the next request's line to be glued to.
             with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, end)
+                os.ftruncate(fd, end)
+                self._size = end
             raise LabStateError(f"cannot save the change to {self.path}: {exc.strerror}") from exc
+        self._end = end + len(data)
         self.entries += len(events)
 
     def snapshot(self, dump: dict[str, Any]) -> None:
@@ -103,12 +126,27 @@ class Journal:
         finally:
             if fd != self._fd:
                 os.close(fd)
+        self._end = self._size = 0
         self.entries = 0
+
+
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view, offset = view[written:], offset + written
+
+
+def _lines_end(raw: bytes) -> int:
+    """Where the journal's lines end: at the first zero byte (the space written ahead)."""
+    zero = raw.find(b"\0")
+    return len(raw) if zero < 0 else zero
 
 
 @dataclass(frozen=True)
 class Recovery:
-    """What `recover` found: the snapshot's counter, changes replayed, a torn tail dropped."""
+    """What `recover` found: the snapshot's counter, changes replayed, and whether bytes after
+    the last whole line were dropped (a torn write, or zeros written ahead before a crash)."""
 
     snapshot_version: int
     replayed: int
@@ -131,10 +169,12 @@ def recover(store: Store, journal: Path, snapshot: Path) -> Recovery:
         raw = journal.read_bytes() if journal.exists() else b""
     except OSError as exc:
         raise LabStateError(f"cannot read the lab journal {journal}: {exc.strerror}") from exc
-    lines = raw.split(b"\n")
-    # Bytes after the last newline are a line that was never synced whole: a torn write of a
-    # request that was never acknowledged.
-    torn = bool(lines[-1])
+    # The lines end at the first zero byte (the space written ahead; a crash mid-write may
+    # leave a line with zeros in it too). Bytes after the last newline are a line that was
+    # never synced whole: a torn write of a request that was never acknowledged.
+    end = _lines_end(raw)
+    lines = raw[:end].split(b"\n")
+    torn = bool(lines[-1]) or end < len(raw)
     replayed = 0
     for number, line in enumerate(lines[:-1], start=1):
         if not line.strip():
