@@ -20,6 +20,7 @@ from meshcert.kube import errors
 from meshcert.kube.admission import AdmissionRequest
 from meshcert.kube.selectors import selector_from_dict
 
+from .authorizationpolicies import validate_authorization_policy
 from .destinationrules import validate_destination_rule
 from .errors import Errors
 from .gateways import validate_gateway
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from meshcert.kube.cluster import Cluster
 
 WEBHOOK_SUFFIX = "validation.istio.io"
+NET, SEC = "networking.istio.io", "security.istio.io"
 
 
 class WebhookDenied(errors.KubeError):
@@ -53,6 +55,8 @@ def validate_config(kind: str, name: str, namespace: str, spec: Mapping[str, Any
         return validate_service_entry(namespace, spec)
     if kind == "Sidecar":
         return validate_sidecar(namespace, spec)
+    if kind == "AuthorizationPolicy":
+        return validate_authorization_policy(name, namespace, spec)[0]
     return Errors()
 
 
@@ -132,7 +136,7 @@ class IstioValidationHook:
     def validate(self, cluster: Cluster, request: AdmissionRequest) -> None:
         if request.operation not in ("CREATE", "UPDATE") or request.object is None:
             return
-        if request.kind.group != "networking.istio.io" or request.subresource:
+        if request.subresource or request.kind.group not in (NET, SEC):
             return
         hook = _active(cluster, request)
         if hook is None:
@@ -160,6 +164,9 @@ class IstioValidationHook:
             )
         if request.kind.kind == "VirtualService" and isinstance(spec, Mapping):
             request.warnings.extend(virtual_service_warnings(spec))
+        if request.kind.kind == "AuthorizationPolicy" and isinstance(spec, Mapping):
+            name, ns = str(meta.get("name") or ""), str(meta.get("namespace") or "")
+            request.warnings.extend(validate_authorization_policy(name, ns, spec)[1])
 
 
 def install(cluster: Cluster) -> None:
