@@ -8,6 +8,8 @@ Source: postmanlabs/httpbin httpbin/core.py and helpers.py (ENV_HEADERS, get_dic
 
 from __future__ import annotations
 
+import base64
+import binascii
 from urllib.parse import parse_qsl
 
 from meshcert.mesh.exchanges import HttpResponse
@@ -191,6 +193,12 @@ def _route(call: Call) -> HttpResponse:
         jar = call.request.header("cookie") or ""
         cookies = dict(p.strip().split("=", 1) for p in jar.split(";") if "=" in p)
         return _json(call, {"cookies": cookies})
+    if head == "base64" and len(parts) == 2:  # the URL-safe base64 value, decoded
+        try:
+            decoded = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        except (binascii.Error, ValueError):
+            decoded = b"Incorrect Base64 data try: SFRUUEJJTiBpcyBhd2Vzb21l"
+        return respond(call, 200, decoded, "text/html; charset=utf-8", CORS, server=SERVER)
     if head == "response-headers":
         extra = tuple((k.lower(), v) for k, v in parse_qsl(call.request.query))
         body = json_body(dict(parse_qsl(call.request.query)))

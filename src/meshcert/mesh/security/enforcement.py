@@ -30,11 +30,13 @@ def admit_http(
     request: HttpRequest,
     peer: Peer,
     now: datetime,
+    keys: requestauthn.KeyResolver | None = None,
 ) -> HttpRequest | Rejection:
-    """The request to pass to the app, or the proxy's own reply (401, 403)."""
+    """The request to pass to the app, or the proxy's own reply (401, 403). `keys` fetches
+    RequestAuthentication `jwksUri` key sets as istiod does (see requestauthn)."""
     if peer.mtls:
         request = mtls.with_client_cert(view, workload, request, peer)
-    authn = requestauthn.authenticate(view, workload, request, now)
+    authn = requestauthn.authenticate(view, workload, request, now, keys)
     if isinstance(authn, Rejection):
         return authn
     return authorization.authorize_http(view, workload, port, authn.request, peer, authn)

@@ -29,6 +29,7 @@ from meshcert.mesh.security.peers import Peer, Rejection
 from . import envoy, proxylogs
 from .deliveries import Delivery, Failure
 from .hops import Hop
+from .jwks_fetching import istiod_keys
 from .messages import response_with, set_header
 
 INBOUND_PEER = "127.0.0.6"
@@ -89,7 +90,7 @@ def deliver_http(
         return Delivery(None, Failure.RESET, workload.ip, port)
     found = _serving(hop, workload, port)
     if workload.has_sidecar and not opaque:
-        admitted = admit_http(hop.view, workload, port, request, peer, hop.now)
+        admitted = admit_http(hop.view, workload, port, request, peer, hop.now, istiod_keys(hop))
         if isinstance(admitted, Rejection):
             reply = envoy.rejection(admitted, hop.now)
             proxylogs.inbound(hop, workload, port, request, reply, client_ip, "",
@@ -129,7 +130,7 @@ def _through_gateway(
     client_ip = peer.ip
     if not admit_connection(hop.view, workload, port, peer):
         return Delivery(None, Failure.RESET, workload.ip, port)
-    admitted = admit_http(hop.view, workload, port, request, peer, hop.now)
+    admitted = admit_http(hop.view, workload, port, request, peer, hop.now, istiod_keys(hop))
     if isinstance(admitted, Rejection):
         reply = envoy.rejection(admitted, hop.now)
         return Delivery(reply, remote_ip=workload.ip, remote_port=port, via_envoy=True)
