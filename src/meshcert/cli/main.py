@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 def build_app() -> typer.Typer:
     import typer
 
+    from .jwt_commands import jwt_app
     from .lab_commands import lab_app
 
     app = typer.Typer(
@@ -31,6 +32,7 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
     )
     app.add_typer(lab_app, name="lab")
+    app.add_typer(jwt_app, name="jwt")
     return app
 
 
