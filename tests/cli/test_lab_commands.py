@@ -218,3 +218,26 @@ def test_foreground_serves_until_ctrl_c_and_keeps_state(shell: Shell) -> None:
     assert resumed.returncode == 0, resumed.stderr
     assert "Lab resumed" in resumed.stdout
     assert shell.kubectl("get", "namespace", "kept", "-o", "name").stdout == "namespace/kept\n"
+
+
+def test_gateway_api_prints_crds_kubectl_applies(shell: Shell) -> None:
+    """`meshcert lab gateway-api | kubectl apply -f -` stands in for the istio.io pages'
+    `kubectl kustomize github.com/kubernetes-sigs/gateway-api/config/crd?ref=v1.3.0`."""
+    up = shell.meshcert("lab", "up", "--detach")
+    assert up.returncode == 0, up.stderr
+    try:
+        crds = shell.meshcert("lab", "gateway-api")
+        assert crds.returncode == 0, crds.stderr
+        docs = list(yaml.safe_load_all(crds.stdout))
+        assert [d["metadata"]["name"] for d in docs] == [
+            "gatewayclasses.gateway.networking.k8s.io",
+            "gateways.gateway.networking.k8s.io",
+            "httproutes.gateway.networking.k8s.io",
+            "referencegrants.gateway.networking.k8s.io",
+        ]
+        assert shell.kubectl("get", "httproutes").returncode == 1
+        applied = shell.kubectl("apply", "-f", "-", input=crds.stdout)
+        assert applied.returncode == 0, applied.stderr
+        assert shell.kubectl("get", "httproutes", "-A").returncode == 0
+    finally:
+        shell.meshcert("lab", "down")

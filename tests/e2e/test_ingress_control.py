@@ -147,13 +147,6 @@ def test_accessing_ingress_services_using_a_browser(page: E2ELab) -> None:
     assert len(gateways.lines) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lab serves the Gateway API kinds although no Gateway API CRD is installed "
-    "(istioctl install does not install them), so kubectl resolves `gateway` to "
-    "gateway.networking.k8s.io and the page's `kubectl delete gateway httpbin-gateway` finds "
-    "nothing (kube/served_kinds.py; reported)",
-)
 def test_cleanup(page: E2ELab) -> None:
     """istio.io/latest/docs/tasks/traffic-management/ingress/ingress-control/
 

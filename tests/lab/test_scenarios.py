@@ -141,3 +141,41 @@ def test_everything_a_scenario_leaves_is_schema_valid(name: str) -> None:
     seed(cluster, load_scenario(name))
     for kind, obj in cluster.store.items():
         validate_object(kind, obj)
+
+
+def test_a_gateway_api_step_installs_the_crds_before_the_manifests(tmp_path: Path) -> None:
+    path = tmp_path / "gw.yaml"
+    path.write_text(
+        """
+gatewayAPI: true
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: default}
+spec:
+  parentRefs: [{name: web}]
+"""
+    )
+    cluster = new_cluster()
+    seed(cluster, load_scenario(str(path)))
+    crds = cluster.kind("apiextensions.k8s.io", "customresourcedefinitions")
+    names = [o["metadata"]["name"] for o in cluster.list(crds)]
+    assert "httproutes.gateway.networking.k8s.io" in names
+    crd = cluster.get(crds, "", "httproutes.gateway.networking.k8s.io")
+    assert [(c["type"], c["status"]) for c in crd["status"]["conditions"]] == [
+        ("NamesAccepted", "True"),
+        ("Established", "True"),
+    ]
+    routes = cluster.kind("gateway.networking.k8s.io", "httproutes")
+    assert cluster.registry.is_served(routes)
+    assert [o["metadata"]["name"] for o in cluster.list(routes)] == ["web"]
+
+
+def test_without_the_step_gateway_api_manifests_are_unknown_kinds(tmp_path: Path) -> None:
+    path = tmp_path / "gw.yaml"
+    path.write_text(
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+        "metadata: {name: web, namespace: default}\n"
+    )
+    with pytest.raises(ScenarioError, match='no matches for kind "HTTPRoute"'):
+        seed(new_cluster(), load_scenario(str(path)))

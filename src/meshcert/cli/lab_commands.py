@@ -142,3 +142,18 @@ def env(kubeconfig: KubeconfigOption = None) -> None:
             f"[yellow]Note:[/] the lab is stopped; bring it back with [cyan]{resume}[/]."
         )
     print(f"export KUBECONFIG={shlex.quote(str(options.kubeconfig))}")
+
+
+@lab_app.command("gateway-api")
+def gateway_api() -> None:
+    """Print the Gateway API CRDs (v1.3.0, standard channel) for `kubectl apply -f -`.
+
+    A lab has no internet, so this stands in for `kubectl kustomize
+    "github.com/kubernetes-sigs/gateway-api/config/crd?ref=v1.3.0"` from the istio.io pages:
+    meshcert lab gateway-api | kubectl apply -f -
+    """
+    import yaml
+
+    from meshcert.kube.gateway_api import crd_manifests
+
+    print(yaml.safe_dump_all(crd_manifests(), sort_keys=False), end="")

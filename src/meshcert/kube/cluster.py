@@ -76,6 +76,7 @@ class Cluster:
     def __init__(self, registry: KindRegistry | None = None, clock: Clock | None = None) -> None:
         self.registry = registry or default_registry()
         self.store = Store(self.registry)
+        self.registry.crd_exists = self._crd_exists
         self.lock = self.store.lock
         self.clock: Clock = clock or SystemClock()
         self.mutating_hooks: builtins.list[MutatingHook] = []
@@ -96,6 +97,10 @@ class Cluster:
         self.logs = LogBook(self.store, self.clock)
 
     # kinds -----------------------------------------------------------------------------------
+
+    def _crd_exists(self, name: str) -> bool:
+        crd = self.registry.by_plural("apiextensions.k8s.io", "customresourcedefinitions")
+        return crd is not None and self.store.get(crd, "", name) is not None
 
     def kind(self, group: str, plural: str) -> ResourceKind:
         rk = self.registry.by_plural(group, plural)

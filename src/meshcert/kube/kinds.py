@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 
@@ -12,7 +12,9 @@ class ResourceKind:
 
     `schema` names the kind's root schema in the schema catalogue (see `schemas`); `builtin`
     is true for kinds compiled into kubectl (core, apps, ...), which accept strategic merge
-    patch, and false for custom resources, which answer 415 to it.
+    patch, and false for custom resources, which answer 415 to it. `needs_crd`: the kind is
+    served only while its CustomResourceDefinition (`crd_name`) exists, as on a real cluster
+    (the Gateway API kinds, which neither Kubernetes nor `istioctl install` installs).
     """
 
     group: str
@@ -35,6 +37,7 @@ class ResourceKind:
         "update",
         "watch",
     )
+    needs_crd: bool = False
 
     @property
     def singular(self) -> str:
@@ -61,6 +64,11 @@ class ResourceKind:
     def key(self) -> tuple[str, str]:
         return (self.group, self.plural)
 
+    @property
+    def crd_name(self) -> str:
+        """The name of the CustomResourceDefinition that defines this kind."""
+        return f"{self.plural}.{self.group}"
+
 
 def split_api_version(api_version: str) -> tuple[str, str]:
     """`apps/v1` -> (`apps`, `v1`); `v1` -> (``, `v1`)."""
@@ -70,12 +78,23 @@ def split_api_version(api_version: str) -> tuple[str, str]:
     return "", api_version
 
 
+def _always(name: str) -> bool:
+    return True
+
+
 @dataclass
 class KindRegistry:
-    """Lookup of served kinds by (group, plural), by (group, kind) and by apiVersion + kind."""
+    """Lookup of served kinds by (group, plural), by (group, kind) and by apiVersion + kind.
+
+    Kinds that need a CRD are known to `by_plural`/`by_kind` (the store keeps their objects
+    whatever happens) but are *served* (iteration, `served`, `for_object`, `group_versions`:
+    what the API and discovery use) only while `crd_exists(kind.crd_name)` holds. A cluster
+    sets `crd_exists` to look in its store; a bare registry serves everything.
+    """
 
     _by_plural: dict[tuple[str, str], ResourceKind] = field(default_factory=dict)
     _by_kind: dict[tuple[str, str], ResourceKind] = field(default_factory=dict)
+    crd_exists: Callable[[str], bool] = _always
 
     @classmethod
     def of(cls, kinds: Iterable[ResourceKind]) -> KindRegistry:
@@ -89,7 +108,15 @@ class KindRegistry:
         self._by_kind[(kind.group, kind.kind)] = kind
 
     def __iter__(self) -> Iterator[ResourceKind]:
+        """The kinds served now."""
+        return (k for k in self._by_plural.values() if self.is_served(k))
+
+    def all_kinds(self) -> Iterator[ResourceKind]:
+        """Every known kind, served now or not."""
         return iter(self._by_plural.values())
+
+    def is_served(self, kind: ResourceKind) -> bool:
+        return not kind.needs_crd or self.crd_exists(kind.crd_name)
 
     def by_plural(self, group: str, plural: str) -> ResourceKind | None:
         return self._by_plural.get((group, plural))
@@ -101,13 +128,13 @@ class KindRegistry:
         """The served kind for an object's apiVersion/kind; None if that version is not served."""
         group, version = split_api_version(api_version)
         rk = self._by_kind.get((group, kind))
-        if rk is None or version not in rk.versions:
+        if rk is None or version not in rk.versions or not self.is_served(rk):
             return None
         return rk
 
     def served(self, group: str, version: str, plural: str) -> ResourceKind | None:
         rk = self._by_plural.get((group, plural))
-        if rk is None or version not in rk.versions:
+        if rk is None or version not in rk.versions or not self.is_served(rk):
             return None
         return rk
 

@@ -163,6 +163,7 @@ ADMISSION: tuple[ResourceKind, ...] = (
 )
 
 _GW = "gateway.networking.k8s.io"
+# Served only while their CRDs exist (see ResourceKind.needs_crd).
 GATEWAY_API: tuple[ResourceKind, ...] = (
     ResourceKind(
         _GW,
@@ -174,6 +175,7 @@ GATEWAY_API: tuple[ResourceKind, ...] = (
         ("gateway-api",),
         ("status",),
         builtin=False,
+        needs_crd=True,
         schema="io.k8s.networking.gateway.v1.Gateway",
     ),
     ResourceKind(
@@ -186,6 +188,7 @@ GATEWAY_API: tuple[ResourceKind, ...] = (
         ("gateway-api",),
         ("status",),
         builtin=False,
+        needs_crd=True,
         schema="io.k8s.networking.gateway.v1.HTTPRoute",
     ),
     ResourceKind(
@@ -198,6 +201,7 @@ GATEWAY_API: tuple[ResourceKind, ...] = (
         ("gateway-api",),
         ("status",),
         builtin=False,
+        needs_crd=True,
         schema="io.k8s.networking.gateway.v1.GatewayClass",
     ),
     ResourceKind(
@@ -209,6 +213,7 @@ GATEWAY_API: tuple[ResourceKind, ...] = (
         ("refgrant",),
         ("gateway-api",),
         builtin=False,
+        needs_crd=True,
         schema="io.k8s.networking.gateway.v1beta1.ReferenceGrant",
     ),
 )

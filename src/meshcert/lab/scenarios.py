@@ -8,6 +8,8 @@ control-plane Node); another scenario's manifests are applied on top, as `kubect
 A scenario may install Istio before its manifests with one document holding an `istio:` step
 (no `kind`): `istio: {set: [profile=demo]}` runs what `istioctl install --set profile=demo -y`
 does, so the manifests after it see the control plane (and injection) a real install gives.
+A document `gatewayAPI: true` installs the Gateway API CRDs first (`meshcert.kube.gateway_api`),
+as the istio.io pages that use the Gateway API ask for.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Scenario:
     manifests: tuple[Manifest, ...]
     source: str
     istio: tuple[str, ...] | None = None  # `--set` flags of an Istio install step, if any
+    gateway_api: bool = False  # install the Gateway API CRDs before the manifests
 
 
 def shipped_scenarios() -> list[str]:
@@ -76,15 +79,21 @@ def load_scenario(ref: str) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read scenario {ref!r}: {exc}") from exc
     istio: list[tuple[str, ...]] = []
-    manifests = parse_manifests(text, str(path), istio)
-    return Scenario(name, manifests, str(path), istio[0] if istio else None)
+    steps: list[str] = []
+    manifests = parse_manifests(text, str(path), istio, steps)
+    return Scenario(name, manifests, str(path), istio[0] if istio else None,
+                    "gatewayAPI" in steps)  # fmt: skip
 
 
 def parse_manifests(
-    text: str, source: str, istio: list[tuple[str, ...]] | None = None
+    text: str,
+    source: str,
+    istio: list[tuple[str, ...]] | None = None,
+    steps: list[str] | None = None,
 ) -> tuple[Manifest, ...]:
     """The objects of a multi-document YAML text (`kind: List` documents are unpacked); an
-    `istio:` step document is appended to `istio` (as its `--set` flags) when given."""
+    `istio:` step document is appended to `istio` (as its `--set` flags) and a `gatewayAPI:
+    true` step to `steps` when those lists are given."""
     import yaml  # here: checking a scenario's name must stay cheap
 
     try:
@@ -102,6 +111,12 @@ def parse_manifests(
             if not isinstance(flags, list) or not all(isinstance(f, str) for f in flags):
                 raise ScenarioError(f"{source}: document {number}: istio.set must list strings")
             istio.append(tuple(flags))
+            continue
+        is_step = isinstance(doc, dict) and "kind" not in doc
+        if steps is not None and is_step and "gatewayAPI" in doc:
+            if doc.get("gatewayAPI") is not True:
+                raise ScenarioError(f"{source}: document {number}: gatewayAPI must be true")
+            steps.append("gatewayAPI")
             continue
         if not isinstance(doc, dict):
             raise ScenarioError(f"{source}: document {number} is not a mapping of fields")
@@ -134,6 +149,10 @@ def seed(cluster: Cluster, scenario: Scenario) -> None:
     with cluster.transaction():
         base = scenario if scenario.name == BASE else load_scenario(BASE)
         apply_manifests(cluster, (*base.manifests, node_manifest(cluster)), base.source)
+        if scenario.gateway_api:
+            from meshcert.kube import gateway_api
+
+            gateway_api.install(cluster)
         if scenario.name != BASE and scenario.istio is not None:
             install_istio(cluster, scenario.istio, scenario.source)
     if scenario.name != BASE:

@@ -30,7 +30,6 @@ def test_api_resources_lists_core_and_istio_kinds(api: RunningApi) -> None:
         "PeerAuthentication",
     ]
     assert rows["namespaces"] == ["namespaces", "ns", "v1", "false", "Namespace"]
-    assert rows["httproutes"] == ["httproutes", "gateway.networking.k8s.io/v1", "true", "HTTPRoute"]
     assert rows["envoyfilters"] == [
         "envoyfilters",
         "networking.istio.io/v1alpha3",
@@ -54,10 +53,75 @@ def test_api_resources_by_group_and_api_versions(api: RunningApi) -> None:
         "networking.istio.io/v1beta1",
         "networking.istio.io/v1alpha3",
         "security.istio.io/v1beta1",
-        "gateway.networking.k8s.io/v1",
         "install.istio.io/v1alpha1",
     ):
         assert gv in versions
+    assert "gateway.networking.k8s.io/v1" not in versions  # until its CRDs are installed
+
+
+def test_gateway_api_kinds_are_served_once_their_crds_exist(api: RunningApi) -> None:
+    """As on a real cluster (kind, kubeadm): the Gateway API kinds appear with their CRDs
+    (istio.io docs/tasks/traffic-management/ingress/gateway-api installs them first), and until
+    then `gateway` names Istio's networking.istio.io Gateway."""
+    import yaml
+
+    from meshcert.kube.gateway_api import crd_manifests
+
+    assert "httproutes" not in _rows(api.ok("api-resources"))
+    missing = api.kubectl("get", "httproutes")
+    assert missing.returncode == 1
+    assert 'the server doesn\'t have a resource type "httproutes"' in missing.stderr
+    api.ok("create", "namespace", "web")
+    api.ok("create", "-n", "web", "-f", "-", input=_ISTIO_GATEWAY)
+    assert api.ok("get", "gateway", "-n", "web", "-o", "name") == (
+        "gateway.networking.istio.io/web-gateway\n"
+    )
+
+    out = api.ok("apply", "-f", "-", input=yaml.safe_dump_all(crd_manifests()))
+    created = "customresourcedefinition.apiextensions.k8s.io/gateways.gateway.networking.k8s.io"
+    assert f"{created} created" in out
+    api.ok("wait", "--for", "condition=Established", "crd/httproutes.gateway.networking.k8s.io")
+    listing = api.ok("api-resources")
+    rows = _rows(listing)
+    assert rows["httproutes"] == ["httproutes", "gateway.networking.k8s.io/v1", "true", "HTTPRoute"]
+    assert re.search(
+        r"^gateways\s+gtw\s+gateway.networking.k8s.io/v1\s+true\s+Gateway$", listing, re.M
+    )
+    # Now `gateway` is ambiguous and kubectl prefers the Gateway API group, as on a real cluster.
+    assert api.ok("get", "gateway", "-n", "web", "-o", "name") == ""
+    assert api.ok("get", "gateways.networking.istio.io", "-n", "web", "-o", "name") == (
+        "gateway.networking.istio.io/web-gateway\n"
+    )
+
+    # Deleting a CRD deletes its objects and stops serving the kind.
+    api.ok("create", "-n", "web", "-f", "-", input=_HTTP_ROUTE)
+    api.ok("delete", "crd", "httproutes.gateway.networking.k8s.io")
+    assert "httproutes" not in _rows(api.ok("api-resources"))
+    api.ok("apply", "-f", "-", input=yaml.safe_dump_all(crd_manifests()))
+    assert api.ok("get", "httproutes", "-A", "-o", "name") == ""
+
+
+_ISTIO_GATEWAY = """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: web-gateway
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+"""
+
+_HTTP_ROUTE = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+spec:
+  parentRefs: [{name: web}]
+"""
 
 
 def test_version_reports_the_server(api: RunningApi) -> None:

@@ -72,6 +72,12 @@ pytestmark = pytest.mark.kubectl
     ],
 )
 def test_explain(api: RunningApi, args: list[str], expected: list[str]) -> None:
+    if args[0].startswith("httproute"):  # served once the Gateway API CRDs are installed
+        import yaml
+
+        from meshcert.kube.gateway_api import crd_manifests
+
+        api.ok("apply", "-f", "-", input=yaml.safe_dump_all(crd_manifests()))
     out = api.ok("explain", *args)
     for text in expected:
         assert text in out, f"{text!r} not in:\n{out}"

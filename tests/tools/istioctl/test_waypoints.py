@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from meshcert.kube import gateway_api
 from meshcert.kube.cluster import Cluster
 from meshcert.lab.labs import new_cluster
 from meshcert.lab.scenarios import load_scenario, seed
@@ -16,6 +17,7 @@ from meshcert.tools.istioctl import run_istioctl
 def cluster() -> Cluster:
     c = new_cluster()
     seed(c, load_scenario("base"))
+    gateway_api.install(c)  # the ambient install pages install the Gateway API CRDs first
     code, out, err = run_istioctl(c, ["install", "--set", "profile=ambient", "--skip-confirmation"])
     assert code == 0, err
     assert out.splitlines()[:5] == [
@@ -73,3 +75,29 @@ def test_gateway_classes_exist_after_install(cluster: Cluster) -> None:
         for g in cluster.list(cluster.kind("gateway.networking.k8s.io", "gatewayclasses"))
     ]
     assert names == ["istio", "istio-remote", "istio-waypoint"]
+
+
+def test_waypoint_apply_needs_the_gateway_api_crds() -> None:
+    """istioctl/pkg/waypoint/waypoint.go: without the CRDs the server-side apply is NotFound;
+    istiod writes its GatewayClasses once the CRDs appear."""
+    c = new_cluster()
+    seed(c, load_scenario("base"))
+    code, _, err = run_istioctl(c, ["install", "--set", "profile=ambient", "--skip-confirmation"])
+    assert code == 0, err
+    code, _, err = run_istioctl(c, ["waypoint", "apply", "-n", "default"])
+    assert code == 1
+    assert err.splitlines()[-1] == (
+        "Error: missing Kubernetes Gateway CRDs need to be installed before applying a waypoint: "
+        "the server could not find the requested resource "
+        "(patch gateways.gateway.networking.k8s.io waypoint)"
+    )
+    classes = c.kind("gateway.networking.k8s.io", "gatewayclasses")
+    assert c.list(classes) == []
+    gateway_api.install(c)
+    assert sorted(gc["metadata"]["name"] for gc in c.list(classes)) == [
+        "istio",
+        "istio-remote",
+        "istio-waypoint",
+    ]
+    code, _, err = run_istioctl(c, ["waypoint", "apply", "-n", "default"])
+    assert code == 0, err

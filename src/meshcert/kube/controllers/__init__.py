@@ -31,6 +31,7 @@ from .containerstates import (
     not_ready,
     set_container_state,
 )
+from .crds import CustomResourceDefinitionController
 from .daemonsets import DaemonSetController
 from .defaulting import DefaultingHook
 from .deployments import DeploymentController
@@ -62,6 +63,7 @@ def builtin_controllers() -> list[Controller]:
         EndpointsController(),
         EndpointSliceController(),
         LoadBalancerController(),
+        CustomResourceDefinitionController(),
     ]
 
 

@@ -31,6 +31,7 @@ from .naming import (
 PushListener = Callable[[Cluster, str, int], None]
 _GATEWAYS = ("gateway.networking.k8s.io", "gateways")
 _GATEWAY_CLASSES = ("gateway.networking.k8s.io", "gatewayclasses")
+_CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
 
 _STATE_KEY = "meshcert.mesh.controlplane.revisions"
 _LISTENERS_KEY = "meshcert.mesh.controlplane.listeners"
@@ -148,6 +149,14 @@ class ControlPlaneController:
                 for ns in cluster.list(cluster.kind("", "namespaces")):
                     ambient.sync_namespace(cluster, ns["metadata"]["name"])
             return
+        if event.kind.key == _CRDS:
+            classes = cluster.registry.by_plural(*_GATEWAY_CLASSES)
+            added = event.type == "ADDED" and classes is not None
+            if added and classes is not None and event.name == classes.crd_name and any(
+                s.healthy for s in _states(cluster).values()
+            ):
+                self._became_healthy(cluster)
+            return
         if event.kind.key == _GATEWAYS:
             if event.type != "DELETED":
                 gateway = cluster.find(event.kind, event.namespace, event.name)
@@ -192,7 +201,9 @@ class ControlPlaneController:
         ambient.sync_pod(cluster, pod, namespace, ambient.cni_running(cluster))
 
     def _became_healthy(self, cluster: Cluster) -> None:
-        if cluster.registry.by_plural(*_GATEWAY_CLASSES) is None:
+        # istiod writes its GatewayClasses only where the Gateway API CRDs are installed
+        kind = cluster.registry.by_plural(*_GATEWAY_CLASSES)
+        if kind is None or not cluster.registry.is_served(kind):
             return
         gateways.ensure_gateway_classes(cluster)
         gateways.sync_gateways(cluster)
@@ -332,7 +343,8 @@ def register(cluster: Cluster) -> None:
     ]
     if cluster.registry.by_plural(*_GATEWAYS) is not None:
         watches.append(_GATEWAYS)
-    for kind in cluster.registry:
+    watches.append(_CRDS)
+    for kind in cluster.registry.all_kinds():
         if kind.group in _PUSHED_GROUPS and kind.key not in watches:
             watches.append(kind.key)
     cluster.controllers.append(ControlPlaneController(tuple(watches)))

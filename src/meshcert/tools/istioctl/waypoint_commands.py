@@ -46,6 +46,12 @@ def run_apply(inv: Invocation) -> int:
             f"invalid traffic type: {traffic}. Valid options are: service, workload, all, none"
         )
     kind = cluster.kind(*_GATEWAYS)
+    if not cluster.registry.is_served(kind):
+        # istioctl/pkg/waypoint/waypoint.go: the server-side apply answers NotFound
+        raise UsageError(
+            "missing Kubernetes Gateway CRDs need to be installed before applying a waypoint: "
+            f"the server could not find the requested resource (patch {kind.label} {name})"
+        )
     ns_kind = cluster.kind("", "namespaces")
     with cluster.lock, cluster.transaction():
         ns_obj = cluster.find(ns_kind, "", ns)
