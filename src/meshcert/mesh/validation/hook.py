@@ -24,6 +24,7 @@ from .authorizationpolicies import validate_authorization_policy
 from .destinationrules import validate_destination_rule
 from .errors import Errors
 from .gateways import validate_gateway
+from .requestauthentications import validate_request_authentication
 from .serviceentries import validate_service_entry, validate_sidecar
 from .virtualservices import validate_virtual_service
 from .warnings import virtual_service_warnings
@@ -57,6 +58,8 @@ def validate_config(kind: str, name: str, namespace: str, spec: Mapping[str, Any
         return validate_sidecar(namespace, spec)
     if kind == "AuthorizationPolicy":
         return validate_authorization_policy(name, namespace, spec)[0]
+    if kind == "RequestAuthentication":
+        return validate_request_authentication(spec)[0]
     return Errors()
 
 
