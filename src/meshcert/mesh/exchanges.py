@@ -4,6 +4,10 @@ it gets back, with what Envoy adds (response flags for access logs, the virtual 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from meshcert.mesh.security.certificates_tls import ClientTls
 
 
 def _lower(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
@@ -15,7 +19,9 @@ def _lower(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
 @dataclass(frozen=True)
 class HttpRequest:
     """One HTTP request. Header names are lower-case (HTTP/2 and Envoy see them so); `path`
-    holds the query string; `authority` is the Host header as the client sent it."""
+    holds the query string; `authority` is the Host header as the client sent it. `tls`: what
+    the client offers in its TLS handshake on an https request (None: the defaults, SNI from
+    the authority)."""
 
     method: str
     authority: str
@@ -23,6 +29,7 @@ class HttpRequest:
     scheme: str = "http"
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+    tls: ClientTls | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "headers", _lower(self.headers))

@@ -130,6 +130,9 @@ class MeshView:
                 self._policies.setdefault((kind, ns), []).append(obj)
 
         self._memo: dict[Any, Any] = {}
+        # The live cluster a view was taken from (None when built from manifests): for what
+        # proxies get outside the pushed configuration, such as certificates (SDS).
+        self.source: Cluster | None = None
 
     # building ---------------------------------------------------------------------------------
 
@@ -150,7 +153,7 @@ class MeshView:
         if cm is None and cm_name != "istio" and cm_kind is not None:
             cm = store.get(cm_kind, ISTIO_NAMESPACE, "istio")
         mesh_text = str(((cm or {}).get("data") or {}).get("mesh") or "")
-        return cls.build(
+        view = cls.build(
             resource_version=store.resource_version,
             mesh_text=mesh_text,
             namespaces=items("", "namespaces"),
@@ -166,6 +169,8 @@ class MeshView:
             request_authentications=items(SEC, "requestauthentications"),
             authorization_policies=items(SEC, "authorizationpolicies"),
         )
+        view.source = cluster
+        return view
 
     @classmethod
     def build(

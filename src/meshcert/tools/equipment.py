@@ -18,6 +18,10 @@ def equip(cluster: Cluster) -> None:
     from meshcert.tools.istioctl import register as register_installation
 
     register_installation(cluster)
+    # security: istiod's CA secret and the istio-ca-root-cert ConfigMaps (issue 4)
+    from meshcert.mesh.controlplane import certificates
+
+    certificates.register(cluster)
     # traffic: validation, request simulation, curl & co (issue 3, traffic management)
     validation.install(cluster)
     traffic_programs.register(cluster)

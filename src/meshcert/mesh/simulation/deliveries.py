@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from meshcert.mesh.exchanges import HttpResponse
+
+if TYPE_CHECKING:
+    from meshcert.mesh.security.certificates_tls import Handshake
 
 
 class Failure(Enum):
@@ -32,6 +36,8 @@ class Delivery:
     `via_envoy`: the response was produced or relayed by an Envoy (its header names are
     lower-case and it carries `server: envoy`). `duration` is virtual seconds; for TIMEOUT it
     is the client's limit. `http2` tells the response came over HTTP/2 (ALPN on HTTPS).
+    `handshake`: the TLS handshake with the server when the lab models it (a gateway
+    terminating TLS): what was negotiated, or how it failed (with Failure.TLS).
     """
 
     response: HttpResponse | None
@@ -41,6 +47,7 @@ class Delivery:
     duration: float = 0.0
     via_envoy: bool = False
     http2: bool = False
+    handshake: Handshake | None = None
 
     @property
     def ok(self) -> bool:

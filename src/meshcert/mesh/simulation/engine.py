@@ -279,14 +279,17 @@ def _entry_points(hop: Hop) -> dict[tuple[str, int], tuple[Service, int]]:
 def _remote(delivery: Delivery, address: str) -> Delivery:
     """What the client sees as the remote address: the address it connected to."""
     return Delivery(delivery.response, delivery.failure, address, delivery.remote_port,
-                    delivery.duration, delivery.via_envoy, delivery.http2)  # fmt: skip
+                    delivery.duration, delivery.via_envoy, delivery.http2,
+                    delivery.handshake)  # fmt: skip
 
 
 def deliver_to(
     hop: Hop, workload: Workload, port: int, request: HttpRequest, client_ip: str
 ) -> Delivery:
-    if request.scheme == "https":  # the sample apps speak plain HTTP: the handshake fails
-        return Delivery(None, Failure.TLS, workload.ip, port, 0.001)
+    if request.scheme == "https":  # gateways terminate TLS; the sample apps speak plain HTTP
+        from .tls import inbound_tls
+
+        return inbound_tls(hop, workload, port, request, client_ip)
     client = hop.view.workload_for_ip(client_ip) if client_ip else None
     return inbound.deliver_http(hop, workload, port, request, Peer(client_ip, client),
                                 fetcher(hop, workload))  # fmt: skip

@@ -8,14 +8,28 @@ Each connection leaves the TCP proxy's access log line with the SNI as the reque
 name (egress-control "Access an external HTTPS service": `"- - -" 0 - ... "172.217.161.36:443"
 outbound|443||www.google.com ... www.google.com`). The byte counts are the request and response
 plus typical TLS 1.3 handshake sizes (the proxy sees only ciphertext).
+
+`inbound_tls` is the server side: a TLS connection reaching a pod. A gateway's Envoy picks the
+filter chain by SNI and terminates TLS with the server's credential (`mesh/gateways/tls.py`),
+the handshake runs as `mesh/security/certificates_tls.negotiate` describes, and the decrypted
+request goes on through the gateway as plain HTTP with `x-forwarded-proto: https`, answered
+over HTTP/2 when ALPN chose it (secure-ingress: `HTTP/2 418`). No filter chain or no usable
+credential closes the connection (curl 35). A PASSTHROUGH server hands the bytes to the
+backend, and the lab's apps (like any pod without a TLS server) fail the handshake.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from meshcert.mesh import hosts
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.exchanges import HttpRequest, HttpResponse
+from meshcert.mesh.gateways.tls import Terminating, server_tls
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, route_tcp
+from meshcert.mesh.routing.proxies import is_gateway_workload
+from meshcert.mesh.security.certificates_tls import ClientTls, closed, negotiate
+from meshcert.mesh.security.peers import Peer
 
 from . import pools, proxylogs
 from .deliveries import Delivery, Failure
@@ -63,13 +77,54 @@ def outbound_tls(
                    flags=("UH",))  # fmt: skip
     endpoint = pools.choose(hop, upstream, candidates)
     if endpoint.workload is not None:
-        return Delivery(None, Failure.TLS, address, port, 0.001)
+        got = inbound_tls(hop, endpoint.workload, endpoint.port, request, client.ip)
+        return log(Delivery(got.response, got.failure, address, port, got.duration,
+                            got.via_envoy, got.http2, got.handshake),
+                   upstream.name, f"{endpoint.workload.ip}:{endpoint.port}",
+                   () if got.response is not None else ("UF",))  # fmt: skip
     name = endpoint.address if not hosts.is_ip(endpoint.address) else sni
     got = to_internet(hop, name, request, address, endpoint.port)
     target = f"{got.remote_ip or endpoint.address}:{endpoint.port}"
     return log(Delivery(got.response, got.failure, address, port, got.duration, False,
                         got.http2),
                upstream.name, target, () if got.response is not None else ("UF",))  # fmt: skip
+
+
+HANDSHAKE_TIME = 0.002  # virtual seconds of a TLS 1.3 handshake on the cluster network
+
+
+def client_hello(request: HttpRequest) -> ClientTls:
+    """What the client offers: its own settings, else the defaults with the SNI taken from
+    the authority (no SNI for an IP address, as curl sends none)."""
+    if request.tls is not None:
+        return request.tls
+    host = hosts.strip_port(request.authority).lower()
+    return ClientTls(sni="" if hosts.is_ip(host) else host)
+
+
+def inbound_tls(hop: Hop, workload: Workload, port: int, request: HttpRequest,
+                client_ip: str) -> Delivery:  # fmt: skip
+    """An https `request` from `client_ip` reaching `workload` on `port`."""
+    from . import inbound
+    from .engine import fetcher
+
+    if not (workload.has_sidecar and is_gateway_workload(workload)):
+        return Delivery(None, Failure.TLS, workload.ip, port, 0.001, handshake=closed())
+    hello = client_hello(request)
+    chain = server_tls(hop.cluster, hop.view, workload, port, hello.sni)
+    if not isinstance(chain, Terminating):
+        return Delivery(None, Failure.TLS, workload.ip, port, 0.001, handshake=closed())
+    handshake = negotiate(hello, chain.server, hop.now)
+    if not handshake.ok:
+        return Delivery(None, Failure.TLS, workload.ip, port, HANDSHAKE_TIME,
+                        handshake=handshake)  # fmt: skip
+    inner = replace(request, scheme="http", tls=None).with_header("x-forwarded-proto", "https")
+    client = hop.view.workload_for_ip(client_ip) if client_ip else None
+    got = inbound.deliver_http(hop, workload, port, inner, Peer(client_ip, client),
+                               fetcher(hop, workload))  # fmt: skip
+    return Delivery(got.response, got.failure, got.remote_ip, got.remote_port,
+                    got.duration + HANDSHAKE_TIME, got.via_envoy, handshake.alpn == "h2",
+                    handshake)  # fmt: skip
 
 
 def _request_size(request: HttpRequest) -> int:
@@ -82,4 +137,4 @@ def _size(response: HttpResponse) -> int:
     return 17 + head + 2 + len(response.body)
 
 
-__all__ = ["outbound_tls"]
+__all__ = ["client_hello", "inbound_tls", "outbound_tls"]

@@ -27,6 +27,8 @@ from .texts import (
     progress_line,
     reason,
 )
+from .tls import VERIFY_ADVICE, TlsSetupError, client_tls, trace
+from .tls import failure as tls_failure
 from .urls import Url, UrlError, parse_url, resolve
 from .writeout import Transfer, render
 
@@ -72,9 +74,7 @@ class Session:
             self.ctx.err(text)
 
     def wait(self, seconds: float) -> None:
-        scale = float(self.ctx.cluster.extensions.get(TIME_SCALE_KEY, 1.0))
-        if scale > 0 and seconds > 0:
-            self.ctx.sleep(seconds * scale)
+        self.ctx.spend(seconds, float(self.ctx.cluster.extensions.get(TIME_SCALE_KEY, 1.0)))
 
 
 def _setup(ctx: ExecContext, opts: CurlOptions) -> Session:
@@ -219,6 +219,8 @@ def _fail(session: Session, transfer: Transfer, code: int, message: str, progres
         session.ctx.err(progress_line(0, 0, transfer.time_total))
     if session.show_errors:
         session.ctx.err(f"curl: ({code}) {message}\n")
+        if code == 60:
+            session.ctx.err(VERIFY_ADVICE)
     _write_out(session, transfer)
     return code
 
@@ -309,6 +311,13 @@ def _one_exchange(
                       f"* IPv4: {address}\n")  # fmt: skip
     session.trace(f"*   Trying {address}:{connect_port}...\n")
     remaining = None if session.max_time is None else session.max_time - session.elapsed
+    hello = None
+    if url.scheme == "https":
+        try:
+            hello = client_tls(ctx, session.opts, url.host)
+        except TlsSetupError as exc:
+            session.trace(f"* {exc.message}\n* closing connection #{index}\n")
+            raise CurlError(exc.code, exc.message) from None
     request = HttpRequest(
         method=method,
         authority=next((v for n, v in headers if n == "Host"), url.authority),
@@ -316,6 +325,7 @@ def _one_exchange(
         scheme=url.scheme,
         headers=tuple((n, v) for n, v in headers if n != "Host"),
         body=body,
+        tls=hello,
     )
     with ctx.cluster.lock:
         delivery = exchange(
@@ -338,6 +348,13 @@ def _one_exchange(
     transfer.remote_ip = delivery.remote_ip or address
     transfer.remote_port = url.port
     transfer.size_upload = len(body)
+    handshake = delivery.handshake
+    if handshake is not None and hello is not None and handshake.failure:
+        code, message = tls_failure(handshake, url.host, url.port)
+        session.trace(f"* Connected to {url.host} ({address}) port {url.port}\n")
+        session.trace(trace(handshake, hello))
+        session.trace(f"* {message}\n* closing connection #{index}\n")
+        raise CurlError(code, message)
     if delivery.failure is not None:
         elapsed_ms = int(waited * 1000) + (1 if delivery.failure is Failure.TIMEOUT else 0)
         if delivery.failure is Failure.CONNECT_TIMEOUT and session.connect_timeout:
@@ -354,13 +371,17 @@ def _one_exchange(
     transfer.time_connect = min(0.000100, waited)
     transfer.time_starttransfer = waited
     session.trace(f"* Connected to {url.host} ({address}) port {url.port}\n")
-    if url.scheme == "https":
+    if handshake is not None and hello is not None:
+        session.trace(trace(handshake, hello))
+        session.trace("* using HTTP/2\n" if delivery.http2 else "* using HTTP/1.x\n")
+    elif url.scheme == "https":
         session.trace("* SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384 / x25519 / "
                       "RSASSA-PSS\n* ALPN: server accepted h2\n" if delivery.http2 else
                       "* SSL connection using TLSv1.3 / TLS_AES_256_GCM_SHA384\n")  # fmt: skip
     else:
         session.trace("* using HTTP/1.x\n")
-    request_lines = [f"{method} {request.path} HTTP/1.1", *(f"{n}: {v}" for n, v in headers)]
+    version = "HTTP/2" if delivery.http2 and handshake is not None else "HTTP/1.1"
+    request_lines = [f"{method} {request.path} {version}", *(f"{n}: {v}" for n, v in headers)]
     transfer.size_request = sum(len(x) + 2 for x in request_lines) + 2
     session.trace("".join(f"> {line}\r\n" for line in request_lines) + "> \r\n")
     session.trace("* Request completely sent off\n")
