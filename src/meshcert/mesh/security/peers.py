@@ -33,12 +33,14 @@ class Peer:
 @dataclass(frozen=True)
 class Rejection:
     """A local reply the server's proxy sends instead of passing the request on: status,
-    body, extra headers, and the access log's %RESPONSE_CODE_DETAILS%."""
+    body, extra headers, the access log's %RESPONSE_CODE_DETAILS% and response flags (UAEX
+    for an ext_authz denial)."""
 
     status: int
     body: str
     details: str
     headers: tuple[tuple[str, str], ...] = ()
+    flags: tuple[str, ...] = ()
 
 
 __all__ = ["Peer", "Rejection"]

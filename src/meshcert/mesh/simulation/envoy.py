@@ -101,7 +101,7 @@ def rejection(rejected: Rejection, now: datetime) -> HttpResponse:
     if body:
         headers += [("content-length", str(len(body))), ("content-type", "text/plain")]
     headers += [("date", http_date(now)), ("server", "envoy")]
-    return HttpResponse(rejected.status, tuple(headers), body)
+    return HttpResponse(rejected.status, tuple(headers), body, flags=rejected.flags)
 
 
 def direct_response(status: int, body: str, now: datetime) -> HttpResponse:

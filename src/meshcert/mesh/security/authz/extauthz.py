@@ -134,7 +134,7 @@ def check(
     if not _reachable(view, found):
         if found.fail_open:
             return request
-        return Rejection(found.status_on_error, "", "ext_authz_error")
+        return Rejection(found.status_on_error, "", "ext_authz_error", (), ("UAEX",))
     if found.kind == "http":
         sent = found.include_headers
         value = request.header(CHECK_HEADER) if CHECK_HEADER in sent else None
@@ -159,7 +159,7 @@ def check(
     if found.to_downstream_on_deny:
         keep = found.to_downstream_on_deny
         reply = tuple((n, v) for n, v in reply if any(_matches(p, n) for p in keep))
-    return Rejection(403, DENY_BODY, "ext_authz_denied", reply)
+    return Rejection(403, DENY_BODY, "ext_authz_denied", reply, ("UAEX",))
 
 
 __all__ = ["DENY_BODY", "Provider", "check", "provider"]
