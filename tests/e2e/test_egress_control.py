@@ -182,11 +182,6 @@ def test_manage_traffic_to_external_services(registry_only: E2ELab) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the lab's curl image has no `time` program (busybox's applet in curlimages/curl); "
-    "kube/execution is another engineer's (reported)",
-)
 def test_time_in_the_curl_image(page: E2ELab) -> None:
     """istio.io/latest/docs/tasks/traffic-management/egress/egress-control/
 

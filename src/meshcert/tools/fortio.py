@@ -163,9 +163,7 @@ def _load(ctx: ExecContext, url_text: str, values: dict[str, str], flags: set[st
                 calls = len(run.durations)
                 break
     total_time = max(elapsed, calls / qps if qps > 0 else 0.0)
-    scale = float(ctx.cluster.extensions.get("mesh.time_scale", 1.0))
-    if scale > 0:
-        ctx.sleep(total_time * scale)
+    ctx.spend(total_time, float(ctx.cluster.extensions.get("mesh.time_scale", 1.0)))
     _print(ctx, url_text, run, threads, qps, calls, per_thread, extra, total_time)
     return 0
 

@@ -96,9 +96,7 @@ def _get(ctx: ExecContext, text: str, output: str | None, quiet: bool, spider: b
     with ctx.cluster.lock:
         got = exchange(ctx.cluster, ctx.pod, request, address, url.port, timeout=timeout,
                        container=ctx.container)  # fmt: skip
-    scale = float(ctx.cluster.extensions.get("mesh.time_scale", 1.0))
-    if scale > 0:
-        ctx.sleep(got.duration * scale)
+    ctx.spend(got.duration, float(ctx.cluster.extensions.get("mesh.time_scale", 1.0)))
     if got.response is None:
         if got.failure is Failure.TIMEOUT:
             ctx.err("wget: download timed out\n")

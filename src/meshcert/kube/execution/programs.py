@@ -234,6 +234,10 @@ class Budget:
     `interrupt` is set by Ctrl-C on the exec's terminal: `check` and `sleep` then raise
     ExecInterrupted (whoever handles it clears the event). `restart` gives a fresh budget
     (each command of an interactive shell gets its own).
+
+    `virtual` counts the simulated seconds programs of this exec have spent (`pass_time`):
+    a simulated request that takes 5 s may be waited for scaled down (or not at all in tests),
+    and `time` reports the simulated duration.
     """
 
     def __init__(
@@ -246,6 +250,23 @@ class Budget:
         self.deadline = time.monotonic() + seconds
         self.cancel = cancel or threading.Event()
         self.interrupt = interrupt or threading.Event()
+        self.virtual = 0.0
+        self.waited = 0.0
+
+    def pass_time(self, seconds: float, waited: float = 0.0) -> None:
+        """Record `seconds` of simulated time, of which the caller waited `waited` for real."""
+        self.virtual += max(seconds, 0.0)
+        self.waited += max(waited, 0.0)
+
+    def elapsed_since(self, mark: tuple[float, float, float]) -> float:
+        """Seconds since `mark` (from `mark()`) as a program in a real cluster would have
+        spent them: wall time, with simulated durations in place of their scaled waits."""
+        start, virtual, waited = mark
+        wall = time.monotonic() - start
+        return max(wall - (self.waited - waited), 0.0) + (self.virtual - virtual)
+
+    def mark(self) -> tuple[float, float, float]:
+        return (time.monotonic(), self.virtual, self.waited)
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -400,6 +421,14 @@ class ExecContext:
 
     def sleep(self, seconds: float) -> None:
         self.budget.sleep(seconds)
+
+    def spend(self, seconds: float, scale: float = 1.0) -> None:
+        """Let `seconds` of simulated time pass: wait `seconds * scale` for real (0: not at
+        all) and count the simulated seconds for `time`."""
+        waited = seconds * scale if scale > 0 and seconds > 0 else 0.0
+        if waited:
+            self.budget.sleep(waited)
+        self.budget.pass_time(seconds, waited)
 
     def path(self, path: str) -> str:
         return normalize(path, self.cwd)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import coreutils, fileutils, grepping, textutils
+from . import coreutils, fileutils, grepping, textutils, timing
 from .programs import Program, ProgramRegistry
 from .shell import shell_program
 
@@ -51,4 +51,5 @@ def shipped_programs() -> ProgramRegistry:
     registry = ProgramRegistry()
     for name, program in SHIPPED.items():
         registry.register(name, program)
+    registry.register("time", timing.time_program, images=timing.BUSYBOX_IMAGES)
     return registry
