@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from meshcert.mesh import hosts, internet
 from meshcert.mesh.config.routes import Destination, RetryPolicy
@@ -39,7 +40,7 @@ from meshcert.mesh.routing import (
     Routed,
     route_http,
 )
-from meshcert.mesh.security.mtls import client_uses_mtls
+from meshcert.mesh.security.mtls import client_tls_mode, handshake
 from meshcert.mesh.security.peers import Peer
 
 from . import envoy, inbound, pools, proxylogs
@@ -52,6 +53,15 @@ from .upstreams import Upstream, upstream_for
 ENVOY_LATENCY = 0.0004  # seconds one Envoy adds to a request
 RETRY_BACKOFF = 0.025  # Envoy's base retry interval
 CONNECT_TIMEOUT = 10.0  # DestinationRule connectTimeout default
+RESET_BEFORE_HEADERS = "upstream connect error or disconnect/reset before headers. "
+# The client's TLS met a plaintext listener (istio/istio issues 53030, 53368: ISTIO_MUTUAL to a
+# pod without a sidecar); a connection failure, so retried by Istio's default policy.
+TLS_FAILURE = (
+    "remote connection failure, transport failure reason: TLS_error:|268435703:SSL "
+    "routines:OPENSSL_internal:WRONG_VERSION_NUMBER:TLS_error_end:TLS_error_end"
+)
+# The server's proxy closed a plaintext connection under STRICT mTLS (UC, not retried).
+TERMINATION = "connection termination"
 GATEWAY_SERVER = "istio-envoy"  # Istio's EnvoyServerName, the server_name of gateways
 Answer = Callable[..., Delivery]
 REMAINING_PENDING = "circuit_breakers.default.remaining_pending"  # a gauge, not a counter
@@ -240,7 +250,11 @@ def _opaque(hop: Hop, client: Workload, proxy: Proxy, destination: Destination,
     if endpoint.workload is None:
         got = _to_external(hop, upstream, endpoint.address, request, endpoint.port)
     else:
-        peer = Peer(client.ip, client, client_uses_mtls(hop.view, client, endpoint.workload))
+        mode = client_tls_mode(hop.view, client, upstream, endpoint)
+        shake = handshake(hop.view, mode, endpoint.workload, endpoint.port)
+        if shake.failed:
+            return Delivery(None, Failure.RESET, address, port, ENVOY_LATENCY)
+        peer = Peer(client.ip, client, shake.mtls)
         got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, request, peer,
                                    fetcher(hop, endpoint.workload), opaque=True)  # fmt: skip
     return Delivery(got.response, got.failure, address, port, got.duration + ENVOY_LATENCY)
@@ -280,6 +294,8 @@ def _with_retries(
             elapsed += took
             if result.failure == "UF":
                 retry = retries.retries_connect_failure()
+            elif result.failure == "UC":
+                retry = bool(retries.retry_on & {"reset", "5xx"})
             elif result.failure in ("UH", "UO", "NC"):
                 retry = False
             else:
@@ -289,6 +305,8 @@ def _with_retries(
             elapsed += RETRY_BACKOFF
             continue
         response = response_with(result.response, duration=elapsed + ENVOY_LATENCY)
+        if retried and result.failure in ("UF", "UC"):
+            response = _retried_text(response)
         if retried and result.failure in ("UF", "UT") and retry:
             response = response_with(response, flags=(*response.flags, "URX"))
         return Attempt(response, result.upstream_host, result.cluster, result.failure)
@@ -328,7 +346,12 @@ def _attempt(
     target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is not None:
         sent = request if endpoint.has_sidecar else _peer_metadata(request, client)
-        peer = Peer(client.ip, client, client_uses_mtls(hop.view, client, endpoint.workload))
+        mode = client_tls_mode(hop.view, client, upstream, endpoint)
+        shake = handshake(hop.view, mode, endpoint.workload, endpoint.port)
+        if shake.failed:
+            pools.record(hop, upstream, endpoint, 503)
+            return Attempt(_reset_reply(TLS_FAILURE, "UF", now), target, upstream.name, "UF")
+        peer = Peer(client.ip, client, shake.mtls)
         got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, sent, peer,
                                    fetcher(hop, endpoint.workload))  # fmt: skip
     else:
@@ -340,6 +363,9 @@ def _attempt(
     if got.response is None:
         waited = min(got.duration, CONNECT_TIMEOUT)
         pools.record(hop, upstream, endpoint, 503)
+        if got.failure is Failure.RESET and endpoint.has_sidecar:
+            reply = _reset_reply(TERMINATION, "UC", now, waited)
+            return Attempt(reply, target, upstream.name, "UC")
         return Attempt(envoy.local_reply("UF", now, duration=waited), target, upstream.name, "UF")
     pools.record(hop, upstream, endpoint, got.response.status)
     status = got.response.status
@@ -348,6 +374,30 @@ def _attempt(
     relayed = envoy.relay(got.response, got.duration)
     relayed = response_with(relayed, duration=got.duration + ENVOY_LATENCY)
     return Attempt(relayed, target, upstream.name)
+
+
+def _reset_reply(reason: str, flag: str, now: datetime, duration: float = 0.0) -> HttpResponse:
+    """Envoy's 503 for an upstream reset before the response headers (router.cc)."""
+    reply = envoy.local_reply("UF", now, duration=duration)
+    body = f"{RESET_BEFORE_HEADERS}reset reason: {reason}".encode()
+    headers = tuple((n, str(len(body)) if n == "content-length" else v)
+                    for n, v in reply.headers)  # fmt: skip
+    return response_with(reply, headers=headers, body=body, flags=(flag,))
+
+
+def _retried_text(response: HttpResponse) -> HttpResponse:
+    """After retries Envoy says `... retried and the latest reset reason: ...` (router.cc)."""
+    prefix = f"{RESET_BEFORE_HEADERS}reset reason: ".encode()
+    if not response.body.startswith(prefix):
+        return response
+    body = (
+        RESET_BEFORE_HEADERS.encode()
+        + b"retried and the latest "
+        + response.body[len(RESET_BEFORE_HEADERS) :]
+    )
+    headers = tuple((n, str(len(body)) if n == "content-length" else v)
+                    for n, v in response.headers)  # fmt: skip
+    return response_with(response, headers=headers, body=body)
 
 
 def _counters(hop: Hop, client: Workload, cluster: str) -> _Counters:

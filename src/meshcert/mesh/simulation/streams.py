@@ -16,7 +16,7 @@ from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, proxy_for, route_tcp
 from meshcert.mesh.routing.proxies import is_gateway_workload
 from meshcert.mesh.security.enforcement import admit_connection, admit_tcp
-from meshcert.mesh.security.mtls import client_uses_mtls
+from meshcert.mesh.security.mtls import client_tls_mode, handshake
 from meshcert.mesh.security.peers import Peer
 
 from . import pools, proxylogs
@@ -88,8 +88,11 @@ def _connect(
     target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is None:
         return log.done(Stream(failure=Failure.RESET), upstream.name, target, ("UF",))
-    mtls = client_uses_mtls(hop.view, proxy.workload, endpoint.workload)
-    peer = Peer(proxy.workload.ip, proxy.workload, mtls)
+    mode = client_tls_mode(hop.view, proxy.workload, upstream, endpoint)
+    shake = handshake(hop.view, mode, endpoint.workload, endpoint.port)
+    if shake.failed:  # the client proxy's TLS met a plaintext listener: it closes
+        return log.done(Stream(failure=Failure.RESET), upstream.name, target, ("UF",))
+    peer = Peer(proxy.workload.ip, proxy.workload, shake.mtls)
     got = _to_workload(hop.deeper(), endpoint.workload, endpoint.port, data, peer)
     return log.done(got, upstream.name, target, ("UF",) if got.failure else ())
 

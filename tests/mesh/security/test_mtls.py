@@ -1,0 +1,277 @@
+"""Mutual TLS in-process: PeerAuthentication layers and modes at the server's sidecar, the
+client's TLS choice (auto mTLS, DestinationRule tls), what clients see when they do not match,
+and the X-Forwarded-Client-Cert header.
+
+Sources: istio.io docs/tasks/security/authentication/authn-policy and mtls-migration (the
+from/to matrices, `000` with curl exit 56 for plaintext clients of STRICT workloads, the XFCC
+line of "Auto mutual TLS"); pilot/pkg/security/authn/policy_applier.go
+ComposePeerAuthentication; pilot/pkg/model/authentication.go; pilot/pkg/networking/core/
+cluster_tls.go (auto mTLS); istio/istio issues 53030 and 53368 (the WRONG_VERSION_NUMBER 503).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import traffic_lab as t
+
+from meshcert.kube.clock import FakeClock
+from meshcert.kube.cluster import Cluster
+
+NAMESPACES = ("foo", "bar", "legacy")
+RESET = ("000", 56)
+OK = ("200", 0)
+
+
+@pytest.fixture
+def lab() -> Cluster:
+    """httpbin and curl with sidecars in foo and bar, without in legacy (the pages' setup)."""
+    cluster = t.lab(namespaces=NAMESPACES)
+    cluster.clock = FakeClock()
+    for ns in NAMESPACES:
+        sidecar = ns != "legacy"
+        t.httpbin(cluster, ns, sidecar=sidecar)
+        t.curl_client(cluster, ns, sidecar=sidecar)
+    return cluster
+
+
+def apply(cluster: Cluster, text: str, namespace: str = "default") -> None:
+    """Apply `text`, then let a second pass (creation timestamps order policies)."""
+    t.apply(cluster, text, namespace)
+    clock = cluster.clock
+    assert isinstance(clock, FakeClock)
+    clock.advance(1)
+
+
+def code(cluster: Cluster, source: str, target: str, path: str = "/ip") -> tuple[str, int]:
+    got = t.curl(cluster, f"http://httpbin.{target}:8000{path}", "-s", "-o", "/dev/null",
+                 "-w", "%{http_code}", namespace=source)  # fmt: skip
+    return got.stdout.decode(), got.exit_code
+
+
+def matrix(cluster: Cluster) -> dict[tuple[str, str], tuple[str, int]]:
+    return {(s, d): code(cluster, s, d) for s in NAMESPACES for d in NAMESPACES}
+
+
+def peer_authentication(name: str, namespace: str, body: str) -> str:
+    return f"""
+apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {{name: {name}, namespace: {namespace}}}
+spec: {body}
+"""
+
+
+def expect(failing: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, int]]:
+    return {(s, d): RESET if (s, d) in failing else OK for s in NAMESPACES for d in NAMESPACES}
+
+
+def test_without_policies_every_client_reaches_every_server(lab: Cluster) -> None:
+    assert matrix(lab) == expect(set())
+
+
+def test_namespace_strict_resets_only_plaintext_clients_of_that_namespace(lab: Cluster) -> None:
+    apply(lab, peer_authentication("default", "foo", "{mtls: {mode: STRICT}}"))
+    assert matrix(lab) == expect({("legacy", "foo")})
+
+
+def test_mesh_strict_in_the_root_namespace_covers_every_sidecar(lab: Cluster) -> None:
+    apply(lab, peer_authentication("default", "istio-system", "{mtls: {mode: STRICT}}"))
+    # httpbin.legacy has no sidecar: nothing enforces there, and auto mTLS sends plaintext
+    assert matrix(lab) == expect({("legacy", "foo"), ("legacy", "bar")})
+
+
+def test_workload_policy_overrides_the_namespace(lab: Cluster) -> None:
+    apply(lab, peer_authentication("default", "foo", "{mtls: {mode: STRICT}}"))
+    apply(lab, peer_authentication("overwrite-example", "foo",
+                                   "{selector: {matchLabels: {app: httpbin}}, "
+                                   "mtls: {mode: DISABLE}}"))  # fmt: skip
+    assert code(lab, "legacy", "foo") == OK
+    # auto mTLS sees the DISABLE and sends plaintext, so no client certificate arrives
+    assert "X-Forwarded-Client-Cert" not in headers(lab, "foo", "foo")
+    assert code(lab, "foo", "foo") == OK
+
+
+def test_port_level_mode_is_keyed_by_the_container_port(lab: Cluster) -> None:
+    kind = lab.kind("security.istio.io", "peerauthentications")
+    selector = "selector: {matchLabels: {app: httpbin}}, mtls: {mode: STRICT}"
+    apply(lab, peer_authentication("httpbin", "bar", f"{{{selector}}}"))
+    assert code(lab, "legacy", "bar") == RESET
+    lab.delete(kind, "bar", "httpbin")
+    # 8000 is the Service port: the sidecar listens on the pod's port 80
+    apply(
+        lab,
+        peer_authentication(
+            "httpbin", "bar", f"{{{selector}, portLevelMtls: {{8000: {{mode: DISABLE}}}}}}"
+        ),
+    )
+    assert code(lab, "legacy", "bar") == RESET
+    lab.delete(kind, "bar", "httpbin")
+    apply(
+        lab,
+        peer_authentication(
+            "httpbin", "bar", f"{{{selector}, portLevelMtls: {{80: {{mode: DISABLE}}}}}}"
+        ),
+    )
+    assert code(lab, "legacy", "bar") == OK
+    assert code(lab, "foo", "bar") == OK
+
+
+def test_unset_inherits_from_the_parent_scope(lab: Cluster) -> None:
+    apply(lab, peer_authentication("default", "istio-system", "{mtls: {mode: STRICT}}"))
+    apply(lab, peer_authentication("default", "foo", "{mtls: {mode: UNSET}}"))
+    apply(lab, peer_authentication("httpbin", "bar", "{selector: {matchLabels: {app: httpbin}}, "
+                                   "portLevelMtls: {80: {mode: UNSET}}}"))  # fmt: skip
+    assert code(lab, "legacy", "foo") == RESET
+    assert code(lab, "legacy", "bar") == RESET
+
+
+def test_mesh_policy_unset_is_permissive(lab: Cluster) -> None:
+    apply(lab, peer_authentication("default", "istio-system", "{}"))
+    apply(lab, peer_authentication("default", "foo", "{mtls: {mode: UNSET}}"))
+    assert code(lab, "legacy", "foo") == OK
+
+
+def test_oldest_policy_of_a_layer_wins(lab: Cluster) -> None:
+    apply(lab, peer_authentication("strict", "foo", "{mtls: {mode: STRICT}}"))
+    apply(lab, peer_authentication("another", "foo", "{mtls: {mode: PERMISSIVE}}"))
+    assert code(lab, "legacy", "foo") == RESET
+    apply(lab, peer_authentication("open", "bar", "{selector: {matchLabels: {app: httpbin}}, "
+                                   "mtls: {mode: PERMISSIVE}}"))  # fmt: skip
+    apply(lab, peer_authentication("closed", "bar", "{selector: {matchLabels: {app: httpbin}}, "
+                                   "mtls: {mode: STRICT}}"))  # fmt: skip
+    assert code(lab, "legacy", "bar") == OK
+
+
+def test_root_namespace_policy_with_a_selector_is_ignored(lab: Cluster) -> None:
+    apply(lab, peer_authentication("httpbins", "istio-system",
+                                   "{selector: {matchLabels: {app: httpbin}}, "
+                                   "mtls: {mode: STRICT}}"))  # fmt: skip
+    assert code(lab, "legacy", "foo") == OK
+
+
+# The client side ------------------------------------------------------------------------------
+
+
+def destination_rule(namespace: str, host: str, mode: str) -> str:
+    return f"""
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: tls, namespace: {namespace}}}
+spec: {{host: "{host}", trafficPolicy: {{tls: {{mode: {mode}}}}}}}
+"""
+
+
+def body(cluster: Cluster, source: str, target: str) -> tuple[int, str]:
+    got = t.curl(cluster, "-s", "-w", " %{http_code}", f"http://httpbin.{target}:8000/ip",
+                 namespace=source)  # fmt: skip
+    return got.exit_code, got.stdout.decode()
+
+
+def test_destination_rule_disable_to_a_strict_server_is_reset_by_its_sidecar(lab: Cluster) -> None:
+    apply(lab, peer_authentication("default", "foo", "{mtls: {mode: STRICT}}"))
+    apply(lab, destination_rule("bar", "httpbin.foo.svc.cluster.local", "DISABLE"))
+    assert body(lab, "bar", "foo") == (
+        0,
+        "upstream connect error or disconnect/reset before "
+        "headers. reset reason: connection termination 503",
+    )
+    assert code(lab, "foo", "foo") == OK  # the rule lives in bar: foo's clients keep auto mTLS
+
+
+def test_istio_mutual_to_a_pod_without_sidecar_fails_the_handshake(lab: Cluster) -> None:
+    apply(lab, destination_rule("foo", "*.local", "ISTIO_MUTUAL"))
+    assert body(lab, "foo", "legacy") == (
+        0,
+        "upstream connect error or disconnect/reset before headers. retried and the latest "
+        "reset reason: remote connection failure, transport failure reason: TLS_error:"
+        "|268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER:TLS_error_end"
+        ":TLS_error_end 503",
+    )
+    assert code(lab, "foo", "bar") == OK
+
+
+def test_istio_mutual_to_a_disable_workload_fails_the_handshake(lab: Cluster) -> None:
+    apply(lab, peer_authentication("plain", "bar", "{selector: {matchLabels: {app: httpbin}}, "
+                                   "mtls: {mode: DISABLE}}"))  # fmt: skip
+    assert code(lab, "foo", "bar") == OK
+    apply(lab, destination_rule("foo", "httpbin.bar.svc.cluster.local", "ISTIO_MUTUAL"))
+    assert code(lab, "foo", "bar") == ("503", 0)
+
+
+def test_destination_rule_disable_beats_auto_mtls(lab: Cluster) -> None:
+    apply(lab, destination_rule("foo", "httpbin.bar.svc.cluster.local", "DISABLE"))
+    assert "X-Forwarded-Client-Cert" not in headers(lab, "foo", "bar")
+
+
+def test_namespace_disable_turns_auto_mtls_off(lab: Cluster) -> None:
+    apply(lab, peer_authentication("default", "bar", "{mtls: {mode: DISABLE}}"))
+    assert "X-Forwarded-Client-Cert" not in headers(lab, "foo", "bar")
+    assert code(lab, "legacy", "bar") == OK
+
+
+# X-Forwarded-Client-Cert -----------------------------------------------------------------------
+
+
+def headers(cluster: Cluster, source: str, target: str) -> dict[str, str]:
+    got = t.curl(cluster, "-s", f"http://httpbin.{target}:8000/headers", namespace=source)
+    return dict(json.loads(got.stdout)["headers"])
+
+
+XFCC = re.compile(r'^By=spiffe://cluster\.local/ns/(\w+)/sa/(\w+);Hash=([0-9a-f]{64});'
+                  r'Subject="";URI=spiffe://cluster\.local/ns/(\w+)/sa/(\w+)$')  # fmt: skip
+
+
+def test_client_certificate_header_names_both_identities(lab: Cluster) -> None:
+    value = headers(lab, "foo", "bar")["X-Forwarded-Client-Cert"]
+    found = XFCC.match(value)
+    assert found is not None, value
+    assert (found[1], found[2], found[4], found[5]) == ("bar", "default", "foo", "default")
+
+
+def test_client_certificate_hash_is_stable_per_identity(lab: Cluster) -> None:
+    first = XFCC.match(headers(lab, "foo", "bar")["X-Forwarded-Client-Cert"])
+    again = XFCC.match(headers(lab, "foo", "foo")["X-Forwarded-Client-Cert"])
+    other = XFCC.match(headers(lab, "bar", "foo")["X-Forwarded-Client-Cert"])
+    assert first is not None
+    assert again is not None
+    assert other is not None
+    assert first[3] == again[3] != other[3]
+
+
+def test_no_client_certificate_header_without_mtls(lab: Cluster) -> None:
+    assert "X-Forwarded-Client-Cert" not in headers(lab, "foo", "legacy")
+    assert "X-Forwarded-Client-Cert" not in headers(lab, "legacy", "foo")
+
+
+# TCP -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def echo(lab: Cluster) -> Cluster:
+    for ns in ("foo", "legacy"):
+        made = t.deployment("tcp-echo", "docker.io/istio/tcp-echo-server:1.3",
+                            args=["9000", "hello"], port=9000, sidecar=ns == "foo")  # fmt: skip
+        t.create(lab, made, ns)
+        t.create(lab, t.service("tcp-echo", 9000, port_name="tcp"), ns)
+    return lab
+
+
+def nc(cluster: Cluster, source: str, target: str) -> str:
+    got = t.run(cluster, source, "curl",
+                ["sh", "-c", f'echo world | nc tcp-echo.{target} 9000'])  # fmt: skip
+    return got.stdout.decode()
+
+
+def test_strict_closes_plaintext_tcp_connections(echo: Cluster) -> None:
+    apply(echo, peer_authentication("default", "foo", "{mtls: {mode: STRICT}}"))
+    assert nc(echo, "bar", "foo") == "hello world\n"
+    assert nc(echo, "legacy", "foo") == ""
+
+
+def test_istio_mutual_tcp_to_a_pod_without_sidecar_is_closed(echo: Cluster) -> None:
+    assert nc(echo, "foo", "legacy") == "hello world\n"
+    apply(echo, destination_rule("foo", "tcp-echo.legacy.svc.cluster.local", "ISTIO_MUTUAL"))
+    assert nc(echo, "foo", "legacy") == ""
