@@ -24,6 +24,7 @@ from .authorizationpolicies import validate_authorization_policy
 from .destinationrules import validate_destination_rule
 from .errors import Errors
 from .gateways import validate_gateway
+from .peerauthentications import crd_rule_violations, validate_peer_authentication
 from .requestauthentications import validate_request_authentication
 from .serviceentries import validate_service_entry, validate_sidecar
 from .virtualservices import validate_virtual_service
@@ -60,6 +61,8 @@ def validate_config(kind: str, name: str, namespace: str, spec: Mapping[str, Any
         return validate_authorization_policy(name, namespace, spec)[0]
     if kind == "RequestAuthentication":
         return validate_request_authentication(spec)[0]
+    if kind == "PeerAuthentication":
+        return validate_peer_authentication(spec)[0]
     return Errors()
 
 
@@ -141,6 +144,8 @@ class IstioValidationHook:
             return
         if request.subresource or request.kind.group not in (NET, SEC):
             return
+        if request.kind.kind == "PeerAuthentication":  # the CRD's CEL rules: the apiserver's
+            _check_crd_rules(request)
         hook = _active(cluster, request)
         if hook is None:
             return
@@ -170,6 +175,17 @@ class IstioValidationHook:
         if request.kind.kind == "AuthorizationPolicy" and isinstance(spec, Mapping):
             name, ns = str(meta.get("name") or ""), str(meta.get("namespace") or "")
             request.warnings.extend(validate_authorization_policy(name, ns, spec)[1])
+        if request.kind.kind == "PeerAuthentication" and isinstance(spec, Mapping):
+            request.warnings.extend(validate_peer_authentication(spec)[1])
+
+
+def _check_crd_rules(request: AdmissionRequest) -> None:
+    obj = request.object or {}
+    spec = obj.get("spec")
+    causes = crd_rule_violations(spec) if isinstance(spec, Mapping) else []
+    if causes:
+        name = str((obj.get("metadata") or {}).get("name") or request.name)
+        raise errors.invalid(request.kind.kind, request.kind.group, name, causes)
 
 
 def install(cluster: Cluster) -> None:
