@@ -8,8 +8,9 @@ as a stand-in (the tests do not depend on an openssl binary):
     openssl x509 -req -sha256 -days 365 -CA example.com.crt -CAkey example.com.key \
         -set_serial 0 -in httpbin.example.com.csr -out httpbin.example.com.crt
 
-Like those: a root with basicConstraints CA:TRUE and a subject key identifier, leaves with no
-subjectAltName (curl then matches the common name), RSA 2048 keys.
+Like those made by OpenSSL 3: a root with basicConstraints CA:TRUE and a subject key
+identifier, leaves with subject and authority key identifiers and no subjectAltName (curl then
+matches the common name), RSA 2048 keys.
 """
 
 from __future__ import annotations
@@ -84,6 +85,10 @@ def make_leaf(
         .serial_number(serial + 1)  # cryptography wants a positive serial (openssl: 0)
         .not_valid_before(START)
         .not_valid_after(START + timedelta(days=365))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     (directory / f"{host}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))

@@ -22,7 +22,11 @@ _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|us)?$")
 def helloworld(call: Call) -> HttpResponse:
     path = call.request.uri_path
     if path == "/hello":
-        version = call.env.get("SERVICE_VERSION", "None")
+        # the examples-helloworld-vN images bake SERVICE_VERSION=vN in (samples/helloworld/src
+        # Dockerfile); the container's env overrides it
+        image = str(call.container.get("image", ""))
+        baked = re.search(r"examples-helloworld-(v\d+)", image)
+        version = call.env.get("SERVICE_VERSION", baked.group(1) if baked else "None")
         host = call.env.get("HOSTNAME", call.pod_name)
         text = f"Hello version: {version}, instance: {host}\n"
         return respond(call, 200, text, "text/html; charset=utf-8", server="Werkzeug/3.0.1",

@@ -200,7 +200,19 @@ def trace(handshake: Handshake, client: ClientTls) -> str:
     else:
         lines.append("ALPN: server did not agree on a protocol. Uses default.")
     lines += _server_certificate(handshake, client)
+    alert = _ALERTS_IN.get(handshake.failure)
+    if alert is not None:  # TLS 1.3: the server's alert arrives with the first read
+        lines.append(f"{v} (IN), TLS alert, {alert}:")
     return "".join(f"* {line}\n" for line in lines)
+
+
+# curl's names for the alerts it receives (lib/vtls/openssl.c ssl_tls_trace, OpenSSL's
+# SSL_alert_desc_string_long has no name for certificate_required: "unknown")
+_ALERTS_IN = {
+    tls.CERTIFICATE_REQUIRED: "unknown (628)",
+    tls.UNKNOWN_CA: "unknown CA (560)",
+    tls.CERTIFICATE_EXPIRED: "certificate expired (557)",
+}
 
 
 def _server_certificate(handshake: Handshake, client: ClientTls) -> list[str]:
