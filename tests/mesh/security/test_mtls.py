@@ -275,3 +275,30 @@ def test_istio_mutual_tcp_to_a_pod_without_sidecar_is_closed(echo: Cluster) -> N
     assert nc(echo, "foo", "legacy") == "hello world\n"
     apply(echo, destination_rule("foo", "tcp-echo.legacy.svc.cluster.local", "ISTIO_MUTUAL"))
     assert nc(echo, "foo", "legacy") == ""
+
+
+MESH_CONFIG = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    accessLogFile: /dev/stdout
+"""
+
+
+def test_access_log_of_a_reset_by_a_strict_server(lab: Cluster) -> None:
+    apply(lab, MESH_CONFIG)
+    apply(lab, peer_authentication("default", "foo", "{mtls: {mode: STRICT}}"))
+    apply(lab, destination_rule("bar", "httpbin.foo.svc.cluster.local", "DISABLE"))
+    assert code(lab, "bar", "foo") == ("503", 0)
+    client = t.pod_named(lab, "bar", "curl")["metadata"]["name"]
+    [line] = t.logs(lab, "bar", client, "istio-proxy")
+    assert '" 503 UC upstream_reset_before_response_started{connection_termination} ' in line
+
+
+def test_auto_mtls_off_in_mesh_config_sends_plaintext(lab: Cluster) -> None:
+    apply(lab, MESH_CONFIG.replace("accessLogFile: /dev/stdout", "enableAutoMtls: false"))
+    assert "X-Forwarded-Client-Cert" not in headers(lab, "foo", "bar")
+    apply(lab, peer_authentication("default", "bar", "{mtls: {mode: STRICT}}"))
+    assert code(lab, "foo", "bar") == ("503", 0)

@@ -25,6 +25,11 @@ CONNECT_FAILURE = (
     "upstream connect error or disconnect/reset before headers. reset reason: connection failure"
 )
 OVERFLOW = "upstream connect error or disconnect/reset before headers. reset reason: overflow"
+# the upstream closed the connection before answering (a STRICT sidecar and a plaintext client)
+TERMINATION = (
+    "upstream connect error or disconnect/reset before headers. "
+    "reset reason: connection termination"
+)
 # Hop-by-hop headers Envoy never passes on; with them, what a relaying Envoy rewrites.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-connection", "transfer-encoding",
                         "upgrade"})  # fmt: skip
@@ -46,6 +51,8 @@ REPLIES = {
     "UF": LocalReply(503, CONNECT_FAILURE, "UF",
                      "upstream_reset_before_response_started{connection_failure}"),
     "UO": LocalReply(503, OVERFLOW, "UO", "upstream_reset_before_response_started{overflow}"),
+    "UC": LocalReply(503, TERMINATION, "UC",
+                     "upstream_reset_before_response_started{connection_termination}"),
     "NR": LocalReply(404, "", "NR", "route_not_found"),
     "NC": LocalReply(503, "", "NC", "cluster_not_found"),
     "BLACKHOLE": LocalReply(502, "", "-", "direct_response"),
