@@ -75,7 +75,7 @@ class Store:
         bucket = self._objects.get(kind.key, {})
         if namespace is None or not kind.namespaced:
             return [bucket[k] for k in sorted(bucket)]
-        return [bucket[k] for k in sorted(bucket) if k[0] == namespace]
+        return [bucket[k] for k in sorted(k for k in bucket if k[0] == namespace)]
 
     def count(self) -> int:
         return self._size

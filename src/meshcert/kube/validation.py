@@ -39,6 +39,18 @@ def json_type(value: Any) -> str:
     return "null" if value is None else type(value).__name__
 
 
+# json_type of the exact types JSON decoding makes (subclasses go through json_type).
+_TYPE_NAMES: dict[type, str] = {
+    str: "string",
+    bool: "boolean",
+    int: "integer",
+    float: "number",
+    dict: "object",
+    list: "array",
+    type(None): "null",
+}
+
+
 @dataclass(eq=False)
 class Checker:
     """One compiled schema node.
@@ -215,7 +227,7 @@ class _Walk:
         if node.any_value:
             return
         if node.types:
-            got = json_type(value)
+            got = _TYPE_NAMES.get(type(value)) or json_type(value)
             if got not in node.types and not _numeric_fits(got, value, node.types):
                 where = self.where()
                 self.causes.append(

@@ -70,14 +70,18 @@ def _stat(rs: Obj, key: str) -> int:
 
 
 def without_hash(template: dict[str, Any]) -> dict[str, Any]:
-    """A ReplicaSet's template as the Deployment's (the pod-template-hash label removed)."""
-    out = clone(template)
-    labels = (out.get("metadata") or {}).get("labels")
-    if isinstance(labels, dict):
-        labels.pop(HASH_LABEL, None)
-        if not labels:
-            del out["metadata"]["labels"]
-    return out
+    """A ReplicaSet's template as the Deployment's (the pod-template-hash label removed).
+
+    Shares all but the changed metadata with `template`: read it, do not change it."""
+    meta = template.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
+    if not isinstance(labels, dict):
+        return template
+    rest = {k: v for k, v in labels.items() if k != HASH_LABEL}
+    out_meta = {**meta, "labels": rest}
+    if not rest:
+        del out_meta["labels"]
+    return {**template, "metadata": out_meta}
 
 
 def template_hash(template: dict[str, Any], collisions: int) -> str:

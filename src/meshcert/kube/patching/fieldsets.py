@@ -39,6 +39,11 @@ _SYSTEM_FIELDS: tuple[FieldPath, ...] = (
 )
 
 
+_SYSTEM_ROOTS = frozenset(p[0] for p in _SYSTEM_FIELDS if len(p) == 1)
+_SYSTEM_METADATA = frozenset(p[1] for p in _SYSTEM_FIELDS if len(p) == 2)
+assert all(len(p) in (1, 2) and (len(p) == 1 or p[0] == "f:metadata") for p in _SYSTEM_FIELDS)
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
@@ -67,9 +72,16 @@ def value_element(value: Any) -> str:
 
 def fields_of(kind: ResourceKind, obj: dict[str, Any], subresource: str = "") -> FieldSet:
     """Every leaf and list item of `obj`, less the fields no manager owns."""
-    out: set[FieldPath] = set()
+    return scoped(kind, frozenset(values_of(kind, obj)), subresource)
+
+
+def values_of(kind: ResourceKind, obj: dict[str, Any]) -> dict[FieldPath, Any]:
+    """Every leaf and list item of `obj` (system fields included) with its value as
+    `value_at` finds it (in the first of list items with the same keys), or `UNSURE` where
+    only `value_at` can tell (the fields of a later item with the same keys)."""
+    out: dict[FieldPath, Any] = {}
     _walk_map(kind, (), (), obj, out)
-    return scoped(kind, frozenset(out), subresource)
+    return out
 
 
 def scoped(kind: ResourceKind, fields: FieldSet, subresource: str = "") -> FieldSet:
@@ -79,14 +91,20 @@ def scoped(kind: ResourceKind, fields: FieldSet, subresource: str = "") -> Field
     writes to `status` own nothing else.
     """
 
-    def kept(path: FieldPath) -> bool:
-        if any(path[: len(s)] == s for s in _SYSTEM_FIELDS) or path == ("f:metadata",):
-            return False
-        if subresource == "status":
-            return path[:1] == ("f:status",)
-        return not ("status" in kind.subresources and path[:1] == ("f:status",))
+    status_only = subresource == "status"
+    no_status = not status_only and "status" in kind.subresources
 
-    return frozenset(p for p in fields if kept(p))
+    def kept(path: FieldPath) -> bool:
+        head = path[0]
+        if head in _SYSTEM_ROOTS:
+            return False
+        if head == "f:metadata" and (len(path) == 1 or path[1] in _SYSTEM_METADATA):
+            return False
+        if status_only:
+            return head == "f:status"
+        return not (no_status and head == "f:status")
+
+    return frozenset(p for p in fields if p and kept(p))
 
 
 def _walk_map(
@@ -94,7 +112,7 @@ def _walk_map(
     schema_path: tuple[str, ...],
     path: FieldPath,
     value: dict[str, Any],
-    out: set[FieldPath],
+    out: dict[FieldPath, Any],
 ) -> None:
     for name, child in value.items():
         _walk_value(kind, (*schema_path, name), (*path, f"f:{name}"), child, out)
@@ -105,27 +123,36 @@ def _walk_value(
     schema_path: tuple[str, ...],
     path: FieldPath,
     value: Any,
-    out: set[FieldPath],
+    out: dict[FieldPath, Any],
 ) -> None:
     if isinstance(value, dict):
         if not value or shapes.map_is_atomic(kind, schema_path):
-            out.add(path)
+            out.setdefault(path, value)
         else:
             _walk_map(kind, schema_path, path, value, out)
         return
     if not isinstance(value, list) or not value:
-        out.add(path)
+        out.setdefault(path, value)
         return
     shape = shapes.list_shape(kind, schema_path)
     if shape.kind == "set" and not any(isinstance(v, (dict, list)) for v in value):
-        out.update((*path, value_element(v)) for v in value)
+        for v in value:
+            out.setdefault((*path, value_element(v)), v)
     elif shape.kind == "map" and all(isinstance(v, dict) for v in value):
         for item in value:
             item_path = (*path, key_element(item, shape.keys))
-            out.add(item_path)
-            _walk_map(kind, schema_path, item_path, item, out)
+            if item_path not in out:
+                out[item_path] = item
+                _walk_map(kind, schema_path, item_path, item, out)
+                continue
+            # A second item with the same keys: its fields are there, but `value_at` looks
+            # in the first item for them.
+            more: dict[FieldPath, Any] = {}
+            _walk_map(kind, schema_path, item_path, item, more)
+            for extra in more:
+                out.setdefault(extra, UNSURE)
     else:
-        out.add(path)
+        out.setdefault(path, value)
 
 
 def parents(fields: FieldSet) -> frozenset[FieldPath]:
@@ -136,6 +163,7 @@ def parents(fields: FieldSet) -> frozenset[FieldPath]:
 # --- navigating objects ----------------------------------------------------------------------
 
 _ABSENT = object()
+UNSURE = object()
 
 
 def _step(node: Any, element: str) -> tuple[Any, Any]:

@@ -17,14 +17,16 @@ from ..copying import clone
 from ..errors import Cause, Conflict
 from ..kinds import ResourceKind
 from .fieldsets import (
+    UNSURE,
     FieldPath,
     FieldSet,
     decode,
     describe,
     encode,
-    fields_of,
     parents,
+    scoped,
     value_at,
+    values_of,
 )
 
 APPLY_OPERATION = "Apply"
@@ -124,12 +126,21 @@ class Comparison:
 def compare(
     kind: ResourceKind, old: dict[str, Any], new: dict[str, Any], subresource: str = ""
 ) -> Comparison:
-    before = fields_of(kind, old, subresource)
-    after = fields_of(kind, new, subresource)
+    new_values = values_of(kind, new)
+    after = scoped(kind, frozenset(new_values), subresource)
+    if not old:  # a create: everything is added
+        return Comparison(after, frozenset(), frozenset())
+    old_values = values_of(kind, old)
+    before = scoped(kind, frozenset(old_values), subresource)
     inner = parents(before) | parents(after)
-    modified = frozenset(
-        p for p in before & after if p not in inner and value_at(old, p) != value_at(new, p)
-    )
+
+    def differs(path: FieldPath) -> bool:
+        was, now = old_values[path], new_values[path]
+        if was is UNSURE or now is UNSURE:
+            return bool(value_at(old, path) != value_at(new, path))
+        return bool(was != now)
+
+    modified = frozenset(p for p in before & after if p not in inner and differs(p))
     return Comparison(after - before, modified, before - after)
 
 
