@@ -10,7 +10,8 @@ Stand-ins, said plainly:
   key sizes, key identifiers) in a temporary directory the commands run in;
 - the page runs `curl` on the user's machine; the lab's addresses exist only inside the
   simulation, so curl runs in the curl sample in a namespace without injection (`outside`),
-  with the certificates copied into its file system (`kubectl exec -i ... -- sh -c 'cat > f'`).
+  with the certificates copied into its file system (`kubectl cp`, and `kubectl exec -i ...
+  -- sh -c 'cat > f' < f`).
   The lab's curl is curl 8 with OpenSSL 3: where the page prints an older LibreSSL or OpenSSL
   1.1 error text, the test asserts what curl 8 with OpenSSL 3 prints for the same failure.
 """
@@ -55,10 +56,16 @@ def certs(lab: E2ELab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
     base = tmp_path_factory.mktemp("secure-ingress")
     example_certs(base)
     lab.sh("kubectl create namespace outside && kubectl apply -n outside -f samples/curl/curl.yaml")
-    for name in CERT_FILES:
-        folder = name.split("/")[0]
-        lab.sh(f"kubectl exec -i -n outside deploy/curl -c curl -- sh -c 'mkdir -p /tmp/{folder} "
-               f"&& cat > /tmp/{name}' < {base / name}")  # fmt: skip
+    pod = "$(kubectl get pod -n outside -l app=curl -o jsonpath='{.items[0].metadata.name}')"
+    lab.sh(f"cd {base} && kubectl cp example_certs1 outside/{pod}:/tmp/example_certs1 -c curl")
+    name = CERT_FILES[-1]  # and one file the other way candidates copy with
+    lab.sh(f"kubectl exec -i -n outside deploy/curl -c curl -- sh -c 'mkdir -p /tmp/"
+           f"example_certs2 && cat > /tmp/{name}' < {base / name}")  # fmt: skip
+    listed = lab.sh(OUTSIDE + "ls /tmp/example_certs1")
+    assert "client.example.com.key" in listed.lines
+    back = base / "copied-back.crt"
+    lab.sh(f"kubectl cp outside/{pod}:/tmp/example_certs1/example.com.crt {back} -c curl")
+    assert back.read_bytes() == (base / "example_certs1/example.com.crt").read_bytes()
     yield base
     lab.sh("kubectl delete namespace outside")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import coreutils, fileutils, grepping, textutils, timing
+from . import archiving, coreutils, fileutils, grepping, textutils, timing
 from .programs import Program, ProgramRegistry
 from .shell import shell_program
 
@@ -43,6 +43,7 @@ SHIPPED: dict[str, Program] = {
     "touch": fileutils.touch,
     "cp": fileutils.cp,
     "mv": fileutils.mv,
+    "tar": archiving.tar,  # what `kubectl cp` runs in the container
 }
 
 
