@@ -74,9 +74,9 @@ def without_hash(template: dict[str, Any]) -> dict[str, Any]:
 
     Shares all but the changed metadata with `template`: read it, do not change it."""
     meta = template.get("metadata")
-    labels = meta.get("labels") if isinstance(meta, dict) else None
-    if not isinstance(labels, dict):
+    if not isinstance(meta, dict) or not isinstance(meta.get("labels"), dict):
         return template
+    labels: dict[str, Any] = meta["labels"]
     rest = {k: v for k, v in labels.items() if k != HASH_LABEL}
     out_meta = {**meta, "labels": rest}
     if not rest:
