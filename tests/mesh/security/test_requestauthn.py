@@ -31,6 +31,7 @@ SAMPLE_KEY = load_pem_private_key(internet.SAMPLE_KEY_PEM.encode(), None)
 SAMPLE_KID = "DHFbpoIUqrY8t2zpA2qXfCmr5VO5ZEr4RzHU_-envvQ"
 DEMO = internet.DEMO_JWT.strip()
 URL = "http://httpbin.foo:8000/headers"
+NOW = 10**9  # a reference instant for relative times in parameters
 
 
 def token(**claims: Any) -> str:
@@ -146,9 +147,9 @@ def test_no_token_passes_and_the_demo_token_verifies(lab: Cluster) -> None:
 @pytest.mark.parametrize(
     ("claims", "status", "body"),
     [
-        pytest.param({"exp": int(time.time()) - 61}, 401, "Jwt is expired", id="expired"),
-        pytest.param({"exp": int(time.time()) - 30}, 200, "", id="within-60s-skew"),
-        pytest.param({"nbf": int(time.time()) + 120}, 401, "Jwt not yet valid", id="not-yet-valid"),
+        pytest.param({"exp": NOW - 61}, 401, "Jwt is expired", id="expired"),
+        pytest.param({"exp": NOW - 30}, 200, "", id="within-60s-skew"),
+        pytest.param({"nbf": NOW + 120}, 401, "Jwt not yet valid", id="not-yet-valid"),
         pytest.param(
             {"iss": "other@example.com"}, 401, "Jwt issuer is not configured", id="unknown-issuer"
         ),
@@ -158,6 +159,9 @@ def test_no_token_passes_and_the_demo_token_verifies(lab: Cluster) -> None:
     ],
 )
 def test_claims_checks(lab: Cluster, claims: dict[str, Any], status: int, body: str) -> None:
+    # times are seconds from now, taken when the request is made
+    now = int(time.time())
+    claims = {k: now + v - NOW if isinstance(v, int) else v for k, v in claims.items()}
     t.apply(lab, policy(SAMPLE_RULE))
     got, _, text = call(lab, *bearer(token(**claims)))
     assert got == status

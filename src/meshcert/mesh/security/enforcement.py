@@ -34,12 +34,28 @@ def admit_http(
 ) -> HttpRequest | Rejection:
     """The request to pass to the app, or the proxy's own reply (401, 403). `keys` fetches
     RequestAuthentication `jwksUri` key sets as istiod does (see requestauthn)."""
+    admitted = admit_http_authenticated(view, workload, port, request, peer, now, keys)
+    return admitted if isinstance(admitted, Rejection) else admitted[0]
+
+
+def admit_http_authenticated(
+    view: MeshView,
+    workload: Workload,
+    port: int,
+    request: HttpRequest,
+    peer: Peer,
+    now: datetime,
+    keys: requestauthn.KeyResolver | None = None,
+) -> tuple[HttpRequest, requestauthn.Authenticated] | Rejection:
+    """`admit_http` that also gives the JWT filter's verdict (request principal and claims):
+    a gateway routes on the claims (VirtualService `@request.auth.claims.*` matches)."""
     if peer.mtls:
         request = mtls.with_client_cert(view, workload, request, peer)
     authn = requestauthn.authenticate(view, workload, request, now, keys)
     if isinstance(authn, Rejection):
         return authn
-    return authorization.authorize_http(view, workload, port, authn.request, peer, authn)
+    passed = authorization.authorize_http(view, workload, port, authn.request, peer, authn)
+    return passed if isinstance(passed, Rejection) else (passed, authn)
 
 
 def admit_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
@@ -48,4 +64,4 @@ def admit_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool
     return authorization.authorize_tcp(view, workload, port, peer)
 
 
-__all__ = ["admit_connection", "admit_http", "admit_tcp"]
+__all__ = ["admit_connection", "admit_http", "admit_http_authenticated", "admit_tcp"]

@@ -23,7 +23,12 @@ from meshcert.mesh.exchanges import HttpRequest, HttpResponse
 from meshcert.mesh.gateways.routing import gateway_servers
 from meshcert.mesh.routing import Proxy
 from meshcert.mesh.routing.proxies import is_gateway_workload
-from meshcert.mesh.security.enforcement import admit_connection, admit_http, admit_tcp
+from meshcert.mesh.security.enforcement import (
+    admit_connection,
+    admit_http,
+    admit_http_authenticated,
+    admit_tcp,
+)
 from meshcert.mesh.security.peers import Peer, Rejection
 
 from . import envoy, proxylogs
@@ -130,18 +135,20 @@ def _through_gateway(
     client_ip = peer.ip
     if not admit_connection(hop.view, workload, port, peer):
         return Delivery(None, Failure.RESET, workload.ip, port)
-    admitted = admit_http(hop.view, workload, port, request, peer, hop.now, istiod_keys(hop))
+    admitted = admit_http_authenticated(hop.view, workload, port, request, peer, hop.now,
+                                        istiod_keys(hop))  # fmt: skip
     if isinstance(admitted, Rejection):
         reply = envoy.rejection(admitted, hop.now)
         return Delivery(reply, remote_ip=workload.ip, remote_port=port, via_envoy=True)
-    request = admitted
+    request, authn = admitted
+    claims = authn.claims if authn.principal else None  # the verified token's, for routing
 
     if client_ip and request.header("x-forwarded-for") is None:
         request = set_header(request, "x-forwarded-for", client_ip)
         request = set_header(request, "x-envoy-external-address", client_ip)
     server_port = _server_port(hop, workload, port)
     got = outbound(hop, workload, Proxy.gateway(workload), request, workload.ip, server_port,
-                   downstream=client_ip)  # fmt: skip
+                   downstream=client_ip, claims=claims)  # fmt: skip
     return Delivery(got.response, got.failure, workload.ip, port, got.duration, got.via_envoy,
                     got.http2)  # fmt: skip
 

@@ -22,9 +22,10 @@ docs/tasks/traffic-management/{fault-injection,request-timeouts,circuit-breaking
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from meshcert.mesh import hosts, internet
 from meshcert.mesh.config.routes import Destination, RetryPolicy
@@ -100,10 +101,12 @@ def outbound(
     port: int,
     concurrency: int = 1,
     downstream: str = "",
+    claims: Mapping[str, Any] | None = None,
 ) -> Delivery:
     """`client`'s proxy handles `request` sent to `address:port`; `downstream` is the
-    caller's address when the proxy is a gateway (default: the client itself)."""
-    got = _outbound(hop, client, proxy, request, address, port, concurrency, downstream)
+    caller's address when the proxy is a gateway (default: the client itself); `claims` are
+    the claims of the token the gateway's JWT filter verified (for claim-based routing)."""
+    got = _outbound(hop, client, proxy, request, address, port, concurrency, downstream, claims)
     if proxy.is_gateway and request.scheme != "https" and got.response is not None:
         # server_header_transformation OVERWRITE with the gateway's server_name
         headers = tuple(
@@ -123,13 +126,14 @@ def _outbound(
     port: int,
     concurrency: int,
     downstream: str,
+    claims: Mapping[str, Any] | None = None,
 ) -> Delivery:
     if request.scheme == "https":
         from .tls import outbound_tls
 
         return outbound_tls(hop, client, proxy, request, address, port)
     request = _envoy_request(hop, request)
-    outcome = route_http(hop.view, proxy, request, port)
+    outcome = route_http(hop.view, proxy, request, port, claims)
     now = hop.now
 
     def answer(response: HttpResponse, cluster: str = "", route: str = "",
