@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from meshcert.mesh.security.certificates import certificate_for
+
 if TYPE_CHECKING:
     from conftest import E2ELab
 
@@ -93,6 +95,13 @@ def test_auto_mutual_tls(page: E2ELab) -> None:
         '"By=spiffe://cluster.local/ns/foo/sa/httpbin;Hash=<redacted>;Subject=\\"\\";'
         'URI=spiffe://cluster.local/ns/foo/sa/curl"\n'
     )
+    # the redacted Hash is the SHA-256 of curl.foo's workload certificate from the mesh CA
+    out = page.sh(f"kubectl exec {curl_pod('foo')} -c curl -n foo -- curl -s "
+                  f"http://httpbin.foo:8000/headers | {jq}")  # fmt: skip
+    with page.cluster.lock:
+        cert = certificate_for(page.cluster, "foo", "curl")
+    assert cert is not None
+    assert f";Hash={cert.sha256};" in out.stdout
     out = page.sh(f"kubectl exec {curl_pod('foo')} -c curl -n foo -- curl "
                   "http://httpbin.legacy:8000/headers -s | grep X-Forwarded-Client-Cert",
                   check=False)  # fmt: skip

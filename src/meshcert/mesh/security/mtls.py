@@ -42,6 +42,7 @@ from meshcert.mesh.exchanges import HttpRequest
 from meshcert.mesh.routing.proxies import is_gateway_workload
 from meshcert.mesh.view import MeshView
 
+from .certificates import certificate_hash
 from .peers import Peer
 
 KIND = "PeerAuthentication"
@@ -244,10 +245,12 @@ def _spiffe(view: MeshView, workload: Workload) -> str:
 
 
 def client_cert_hash(view: MeshView, workload: Workload) -> str:
-    """Hex SHA-256 of the client's certificate, Envoy's XFCC `Hash=`. The lab derives it from
-    the workload's SPIFFE ID (stable per identity, 64 hex digits like the real one) rather
-    than from a certificate's DER."""
-    return hashlib.sha256(_spiffe(view, workload).encode()).hexdigest()
+    """Hex SHA-256 of the DER of the client's workload certificate (issued by the mesh CA,
+    `certificates.certificate_hash`), Envoy's XFCC `Hash=`. Before the lab has a CA (no
+    istiod) it is derived from the workload's SPIFFE ID instead: stable per identity, 64 hex
+    digits like the real one."""
+    found = certificate_hash(view, workload)
+    return found or hashlib.sha256(_spiffe(view, workload).encode()).hexdigest()
 
 
 def with_client_cert(view: MeshView, workload: Workload, request: HttpRequest,
