@@ -348,3 +348,12 @@ def test_access_log_details(lab: Cluster) -> None:
         "_with_two_dots_and_3_sections} " in line
         for line in lines
     ), lines
+
+
+def test_cors_preflight_is_not_checked(lab: Cluster) -> None:
+    # policy_applier.go sets BypassCorsPreflight; filter.cc isCorsPreflightRequest
+    t.apply(lab, policy(SAMPLE_RULE))
+    preflight = ("-X", "OPTIONS", "-H", "Origin: https://example.com",
+                 "-H", "Access-Control-Request-Method: GET")  # fmt: skip
+    assert call(lab, *preflight, *bearer("invalidToken"))[0] == 200
+    assert call(lab, "-X", "OPTIONS", *bearer("invalidToken"))[0] == 401

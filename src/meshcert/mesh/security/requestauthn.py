@@ -12,6 +12,7 @@ extractor.cc, authenticator.cc, verifier.cc, filter.cc):
   AND{P1 OR allow_missing, P2 OR allow_missing, ...}}. So a request without a token passes
   (no request principal), and a present token must be valid for a provider whose locations
   it sits in. A token whose issuer no provider has fails `Jwt issuer is not configured`.
+- A CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) is not checked.
 - Token locations: `fromHeaders` (name and value prefix), `fromParams`, `fromCookies`; with
   none of them, `Authorization: Bearer <token>` and the `access_token` query parameter.
 - Checks per token: format, issuer, time (`exp`/`nbf` with Envoy's 60 s clock skew),
@@ -354,6 +355,16 @@ def _normalized(rule: JwtRule, payload: Mapping[str, Any]) -> dict[str, Any]:
     return claims
 
 
+def _cors_preflight(request: HttpRequest) -> bool:
+    """Istio sets bypass_cors_preflight: an OPTIONS request with Origin and
+    Access-Control-Request-Method skips verification (filter.cc isCorsPreflightRequest)."""
+    return (
+        request.method == "OPTIONS"
+        and bool(request.header("origin"))
+        and bool(request.header("access-control-request-method"))
+    )
+
+
 def _realm(request: HttpRequest) -> str:
     """Http::Utility::buildOriginalUri: x-forwarded-proto://host + path (<= 256 chars)."""
     scheme = request.header("x-forwarded-proto") or request.scheme
@@ -381,7 +392,7 @@ def authenticate(
 
     `keys(issuer, jwks_uri)` fetches a key set as istiod would (None: the fetch failed)."""
     rules = rules_for(view, workload)
-    if not rules:
+    if not rules or _cors_preflight(request):
         return Authenticated(request)
     original = request
     request = _sanitized(rules, request)
