@@ -440,7 +440,9 @@ def _to_external(hop: Hop, upstream: Upstream, address: str, request: HttpReques
             return inbound.deliver_http(hop, workload, port, request, Peer(""),
                                         fetcher(hop, workload))  # fmt: skip
         return Delivery(None, Failure.CONNECT_TIMEOUT, address, port, CONNECT_TIMEOUT)
-    return to_internet(hop, name, request, address, port)
+    from .tls import originated  # DestinationRule tls SIMPLE/MUTUAL: TLS origination
+
+    return to_internet(hop, name, originated(upstream, request), address, port)
 
 
 def _mirror(hop: Hop, client: Workload, proxy: Proxy, destination: Destination,

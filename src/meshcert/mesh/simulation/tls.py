@@ -24,6 +24,7 @@ from dataclasses import replace
 
 from meshcert.mesh import hosts
 from meshcert.mesh.config.workloads import Workload
+from meshcert.mesh.destinations import UpstreamCluster
 from meshcert.mesh.exchanges import HttpRequest, HttpResponse
 from meshcert.mesh.gateways.tls import Terminating, server_tls
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, route_tcp
@@ -91,6 +92,18 @@ def outbound_tls(
 
 
 HANDSHAKE_TIME = 0.002  # virtual seconds of a TLS 1.3 handshake on the cluster network
+ORIGINATING_MODES = frozenset({"SIMPLE", "MUTUAL"})
+
+
+def originated(upstream: UpstreamCluster, request: HttpRequest) -> HttpRequest:
+    """The request as a proxy sends it to an external endpoint: over TLS it originates when
+    the cluster's DestinationRule `tls.mode` is SIMPLE or MUTUAL (istio.io
+    docs/tasks/traffic-management/egress/egress-tls-origination: `http://edition.cnn.com`
+    with the ServiceEntry's port 80 -> targetPort 443 gets `HTTP/1.1 200 OK`)."""
+    tls = upstream.policy.tls
+    if tls is None or tls.mode not in ORIGINATING_MODES or request.scheme == "https":
+        return request
+    return replace(request, scheme="https")
 
 
 def client_hello(request: HttpRequest) -> ClientTls:
@@ -137,4 +150,4 @@ def _size(response: HttpResponse) -> int:
     return 17 + head + 2 + len(response.body)
 
 
-__all__ = ["client_hello", "inbound_tls", "outbound_tls"]
+__all__ = ["client_hello", "inbound_tls", "originated", "outbound_tls"]
