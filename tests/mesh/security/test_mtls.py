@@ -220,8 +220,8 @@ def headers(cluster: Cluster, source: str, target: str) -> dict[str, str]:
     return dict(json.loads(got.stdout)["headers"])
 
 
-XFCC = re.compile(r'^By=spiffe://cluster\.local/ns/(\w+)/sa/(\w+);Hash=([0-9a-f]{64});'
-                  r'Subject="";URI=spiffe://cluster\.local/ns/(\w+)/sa/(\w+)$')  # fmt: skip
+XFCC = re.compile(r'^By=spiffe://cluster\.local/ns/([\w-]+)/sa/([\w-]+);Hash=([0-9a-f]{64});'
+                  r'Subject="";URI=spiffe://cluster\.local/ns/([\w-]+)/sa/([\w-]+)$')  # fmt: skip
 
 
 def test_client_certificate_header_names_both_identities(lab: Cluster) -> None:
@@ -302,3 +302,54 @@ def test_auto_mtls_off_in_mesh_config_sends_plaintext(lab: Cluster) -> None:
     assert "X-Forwarded-Client-Cert" not in headers(lab, "foo", "bar")
     apply(lab, peer_authentication("default", "bar", "{mtls: {mode: STRICT}}"))
     assert code(lab, "foo", "bar") == ("503", 0)
+
+
+INGRESS = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway}}
+    spec:
+      containers:
+      - {name: istio-proxy, image: "docker.io/istio/proxyv2:1.26.0", args: [proxy, router],
+         ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: http2, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: httpbin-gateway, namespace: foo}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: foo}
+spec:
+  hosts: ["*"]
+  gateways: [httpbin-gateway]
+  http: [{route: [{destination: {port: {number: 8000}, host: httpbin.foo.svc.cluster.local}}]}]
+"""
+
+
+def test_gateways_take_plaintext_under_mesh_strict_and_talk_mtls_behind(lab: Cluster) -> None:
+    # PeerAuthentication configures sidecars' inbound listeners; a gateway's listeners come
+    # from its Gateway servers, so the mesh-wide STRICT of the authn-policy page leaves the
+    # ingress gateway open to outside clients while it calls httpbin with auto mTLS.
+    apply(lab, INGRESS)
+    apply(lab, peer_authentication("default", "istio-system", "{mtls: {mode: STRICT}}"))
+    got = t.curl(lab, "-s", "http://istio-ingressgateway.istio-system/headers",
+                 namespace="legacy")  # fmt: skip
+    value = json.loads(got.stdout)["headers"]["X-Forwarded-Client-Cert"]
+    found = XFCC.match(value)
+    assert found is not None, value
+    assert (found[1], found[4]) == ("foo", "istio-system")

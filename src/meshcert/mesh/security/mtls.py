@@ -161,8 +161,9 @@ def mode_for(view: MeshView, workload: Workload, port: int) -> str:
 def accepts(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
     """Whether `workload`'s inbound proxy accepts a connection from `peer` on `port`: STRICT
     closes plaintext connections. (An mTLS client meeting a DISABLE port fails its own
-    handshake first: see `handshake`.)"""
-    if peer.mtls:
+    handshake first: see `handshake`.) A gateway's listeners come from its Gateway servers,
+    not from PeerAuthentication (pilot/pkg/networking/core gateway.go): it accepts both."""
+    if peer.mtls or is_gateway_workload(workload):
         return True
     return mode_for(view, workload, port) != STRICT
 
