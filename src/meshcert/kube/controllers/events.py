@@ -68,4 +68,4 @@ def emit(
         "lastTimestamp": moment,
         "count": 1,
     }
-    cluster.create(cluster.kind("", "events"), event, namespace)
+    cluster.create(cluster.kind("", "events"), event, namespace, owned=True)
