@@ -17,6 +17,8 @@ per rule, named `ns[NS]-policy[NAME]-rule[N]`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.exchanges import HttpRequest
 from meshcert.mesh.routing.proxies import is_gateway_workload
@@ -24,7 +26,7 @@ from meshcert.mesh.view import MeshView
 
 from .authz import extauthz
 from .authz.attributes import attributes_for
-from .authz.matching import Attributes, first_match
+from .authz.matching import Attributes, Prepared, prepare
 from .authz.policies import Policy, policies_for
 from .peers import Peer, Rejection
 from .requestauthn import Authenticated
@@ -33,23 +35,62 @@ RBAC_DENIED = "RBAC: access denied"
 BAD_CUSTOM = "-deny-due-to-bad-CUSTOM-action"
 
 
+def _is_gateway(view: MeshView, workload: Workload) -> bool:
+    key = ("authz-gateway", workload.namespace, workload.name)
+    found = view.memo(key)
+    if found is None:
+        found = view.remember(key, is_gateway_workload(workload))
+    return bool(found)
+
+
 def _denied(policy_id: str) -> Rejection:
     return Rejection(403, RBAC_DENIED, f"rbac_access_denied_matched_policy[{policy_id}]")
 
 
+@dataclass(frozen=True)
+class Enforced:
+    """The policies a workload's proxy enforces, by action, rules prepared."""
+
+    custom: tuple[Prepared, ...] = ()
+    deny: tuple[Prepared, ...] = ()
+    allow: tuple[Prepared, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.custom or self.deny or self.allow)
+
+
+def enforced(view: MeshView, workload: Workload) -> Enforced:
+    """The policies of `workload` (memoized per view; each policy is prepared once per view,
+    whatever number of workloads it selects). AUDIT policies decide nothing: left out."""
+    key = ("authz-enforced", workload.namespace, workload.name)
+    found = view.memo(key)
+    if found is None:
+        by_action: dict[str, list[Prepared]] = {"CUSTOM": [], "DENY": [], "ALLOW": []}
+        for policy in policies_for(view, workload):
+            if policy.action not in by_action:
+                continue
+            policy_key = ("authz-plan", policy.namespace, policy.name)
+            one = view.memo(policy_key)
+            if one is None:
+                one = view.remember(policy_key, prepare(policy))
+            by_action[policy.action].append(one)
+        found = view.remember(key, Enforced(tuple(by_action["CUSTOM"]),
+                                            tuple(by_action["DENY"]),
+                                            tuple(by_action["ALLOW"])))  # fmt: skip
+    return found  # type: ignore[no-any-return]
+
+
 def _custom(
-    view: MeshView, policies: tuple[Policy, ...], attrs: Attributes
+    view: MeshView, custom: tuple[Prepared, ...], attrs: Attributes
 ) -> tuple[Policy, int, extauthz.Provider | None] | None:
     """The first CUSTOM policy rule that matches, with its provider (None: a bad provider,
     which istiod turns into a deny of what the policy matches)."""
-    custom = [p for p in policies if p.action == "CUSTOM"]
-    if not custom:
-        return None
-    names = {p.provider for p in custom}
-    for policy in custom:
-        index = first_match(policy, attrs)
+    names = {p.policy.provider for p in custom}
+    for prepared in custom:
+        index = prepared.first_match(attrs)
         if index is None:
             continue
+        policy = prepared.policy
         found = extauthz.provider(view, policy.provider) if len(names) == 1 else None
         return policy, index, found
     return None
@@ -58,19 +99,16 @@ def _custom(
 def decide(view: MeshView, workload: Workload, attrs: Attributes) -> Rejection | None:
     """RBAC's decision for `attrs` at `workload` (None: allowed). CUSTOM policies are left
     to the caller, which needs the request to ask the provider."""
-    policies = policies_for(view, workload)
-    if not policies:
+    policies = enforced(view, workload)
+    for prepared in policies.deny:
+        index = prepared.first_match(attrs)
+        if index is not None:
+            return _denied(prepared.policy.rule_id(index))
+    if not policies.allow:
         return None
-    for policy in policies:
-        if policy.action == "DENY":
-            index = first_match(policy, attrs)
-            if index is not None:
-                return _denied(policy.rule_id(index))
-    allow = [p for p in policies if p.action == "ALLOW"]
-    if not allow:
-        return None
-    if any(first_match(p, attrs) is not None for p in allow):
-        return None
+    for prepared in policies.allow:
+        if prepared.first_match(attrs) is not None:
+            return None
     return _denied("none")
 
 
@@ -84,12 +122,12 @@ def authorize_http(
 ) -> HttpRequest | Rejection:
     """The request to pass on when the policies selecting `workload` allow it (a CUSTOM
     provider may add headers), else the 403 (or the ext-authz provider's reply)."""
-    policies = policies_for(view, workload)
+    policies = enforced(view, workload)
     if not policies:
         return request
     attrs = attributes_for(view, workload, port, peer, request, authn,
-                           gateway=is_gateway_workload(workload))  # fmt: skip
-    custom = _custom(view, policies, attrs)
+                           gateway=_is_gateway(view, workload))  # fmt: skip
+    custom = _custom(view, policies.custom, attrs) if policies.custom else None
     if custom is not None:
         policy, index, provider = custom
         if provider is None:
@@ -104,10 +142,10 @@ def authorize_http(
 
 def authorize_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
     """Whether the policies selecting `workload` allow a TCP connection from `peer`."""
-    if not policies_for(view, workload):
+    if not enforced(view, workload):
         return True
     attrs = attributes_for(view, workload, port, peer, None, None, gateway=False)
     return decide(view, workload, attrs) is None
 
 
-__all__ = ["RBAC_DENIED", "authorize_http", "authorize_tcp", "decide"]
+__all__ = ["RBAC_DENIED", "Enforced", "authorize_http", "authorize_tcp", "decide", "enforced"]

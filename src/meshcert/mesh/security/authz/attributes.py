@@ -43,6 +43,8 @@ def _unreserved(match: re.Match[str]) -> str:
 def normalize_path(path: str) -> str:
     """RFC 3986 normalization of a request path (query dropped)."""
     raw = path.split("?", 1)[0].split("#", 1)[0] or "/"
+    if "%" not in raw and "/." not in raw and raw.startswith("/"):
+        return raw
     raw = UNRESERVED.sub(_unreserved, raw)
     out: list[str] = []
     segments = raw.split("/")
@@ -93,9 +95,13 @@ def remote_ip(peer_ip: str, request: HttpRequest | None, trusted: int, gateway: 
 
 
 def trust_domains(view: MeshView) -> tuple[str, ...]:
-    aliases = view.mesh.raw.get("trustDomainAliases") or []
-    names = [view.mesh.trust_domain] + [str(a) for a in aliases if isinstance(a, str)]
-    return tuple(dict.fromkeys(names))
+    """The mesh's trust domain and its aliases (memoized per view)."""
+    found = view.memo(("authz-trust-domains",))
+    if found is None:
+        aliases = view.mesh.raw.get("trustDomainAliases") or []
+        names = [view.mesh.trust_domain] + [str(a) for a in aliases if isinstance(a, str)]
+        found = view.remember(("authz-trust-domains",), tuple(dict.fromkeys(names)))
+    return found  # type: ignore[no-any-return]
 
 
 def attributes_for(

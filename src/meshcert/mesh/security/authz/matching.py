@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -302,58 +302,206 @@ def value_match(key: str, value: str, attrs: Attributes, policy: Policy) -> bool
     return False
 
 
-def clause_match(clause: Clause, attrs: Attributes, policy: Policy) -> bool:
-    if clause.values and not any(value_match(clause.key, v, attrs, policy)
-                                 for v in clause.values):  # fmt: skip
+Predicate = Callable[[Attributes], bool]
+
+
+def _value_predicate(key: str, value: str, policy: Policy) -> Predicate:
+    """`value_match` for one key and value, with the common keys prepared once."""
+    if key == "method" and "*" not in value:
+        return lambda a: a.request is not None and a.request.method == value
+    if key == "destination.port":
+        port = int(value) if value.isdigit() else -1
+        return lambda a: a.destination_port == port
+    if key == "path" and "{" not in value and value != "*":
+        if value.endswith("*"):
+            head = value[:-1]
+            return lambda a: a.request is not None and a.path.startswith(head)
+        if not value.startswith("*"):
+            return lambda a: a.request is not None and a.path == value
+    if key == "source.namespace" and "*" not in value:
+        marker = f"/ns/{value}/"
+        return lambda a: bool(a.principal) and marker in "/" + a.principal
+    if key == "source.principal" and "*" not in value:
+        exact = value
+        td, _, rest = value.partition("/")
+
+        def principal(a: Attributes) -> bool:
+            if not a.principal:
+                return False
+            if a.principal == exact:
+                return True
+            if td in a.trust_domains or td == "cluster.local":
+                got_td, _, got_rest = a.principal.partition("/")
+                return got_rest == rest and got_td in a.trust_domains
+            return False
+
+        return principal
+    if key.startswith("request.headers["):
+        names = bracket_names(key, "request.headers")
+        if len(names) != 1:
+            return lambda a: False
+        header = names[0].lower()
+
+        def header_value(a: Attributes) -> bool:
+            if a.request is None:
+                return False
+            found = [v for n, v in a.request.headers if n == header]
+            return header_match(value, ",".join(found) if found else None)
+
+        return header_value
+    if key in ("source.ip", "remote.ip", "destination.ip"):
+        net = _network(value)
+        field_name = {"source.ip": "source_ip", "remote.ip": "remote_ip",
+                      "destination.ip": "destination_ip"}[key]  # fmt: skip
+
+        def ip(a: Attributes) -> bool:
+            addr = _address(getattr(a, field_name))
+            return net is not None and addr is not None and addr in net
+
+        return ip
+    return lambda a: value_match(key, value, a, policy)
+
+
+def _any_of(key: str, values: tuple[str, ...], policy: Policy) -> Predicate:
+    """Whether any of `values` matches, as one predicate (set lookups for exact methods,
+    ports and paths; prefix tuples for paths)."""
+    if key == "method" and not any("*" in v for v in values):
+        methods = frozenset(values)
+        return lambda a: a.request is not None and a.request.method in methods
+    if key == "destination.port":
+        ports = frozenset(int(v) for v in values if v.isdigit())
+        return lambda a: a.destination_port in ports
+    if key == "path" and not any("{" in v or v.startswith("*") for v in values):
+        exact = frozenset(v for v in values if not v.endswith("*"))
+        prefixes = tuple(v[:-1] for v in values if v.endswith("*"))
+
+        def path(a: Attributes) -> bool:
+            return a.request is not None and (a.path in exact or a.path.startswith(prefixes))
+
+        return path
+    found = tuple(_value_predicate(key, v, policy) for v in values)
+    if len(found) == 1:
+        return found[0]
+
+    def any_value(a: Attributes) -> bool:
+        for predicate in found:  # noqa: SIM110 (a loop is cheaper than any() here)
+            if predicate(a):
+                return True
         return False
-    return not any(value_match(clause.key, v, attrs, policy) for v in clause.not_values)
+
+    return any_value
 
 
-def rule_match(rule: Rule, attrs: Attributes, policy: Policy) -> bool:
-    """Whether `rule` of `policy` matches: any `from` entry, any `to` entry and every `when`
-    condition, with Istio's TCP and unmodelled-key handling (module docstring)."""
-    tcp = attrs.request is None
+def _clause_predicate(clause: Clause, policy: Policy) -> Predicate:
+    positive = _any_of(clause.key, clause.values, policy) if clause.values else None
+    negative = _any_of(clause.key, clause.not_values, policy) if clause.not_values else None
+    if negative is None:
+        assert positive is not None
+        return positive
+    if positive is None:
+        return lambda a: not negative(a)
+    return lambda a: positive(a) and not negative(a)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One rule prepared for HTTP or for TCP: its predicates (cheap `to` first), or `never`
+    when an ALLOW rule uses a key that cannot be built for this traffic."""
+
+    never: bool
+    conditions: tuple[Predicate, ...] = ()
+    operations: tuple[tuple[Predicate, ...], ...] = ((),)
+    sources: tuple[tuple[Predicate, ...], ...] = ((),)
+
+    def matches(self, a: Attributes) -> bool:
+        if self.never:
+            return False
+        for condition in self.conditions:
+            if not condition(a):
+                return False
+        return _any_entry(self.operations, a) and _any_entry(self.sources, a)
+
+
+def _any_entry(entries: tuple[tuple[Predicate, ...], ...], a: Attributes) -> bool:
+    for entry in entries:
+        for predicate in entry:
+            if not predicate(a):
+                break
+        else:
+            return True
+    return False
+
+
+def plan(rule: Rule, policy: Policy, tcp: bool) -> Plan:
+    """Istio's generation of one rule for HTTP or TCP (model.go Generate / checkError)."""
     lenient = policy.action != "ALLOW"  # DENY, AUDIT, CUSTOM drop what they cannot build
 
-    def usable(clauses: tuple[Clause, ...]) -> tuple[Clause, ...] | None:
+    def usable(clauses: tuple[Clause, ...]) -> tuple[Predicate, ...] | None:
         kept = []
         for clause in clauses:
             if unusable(clause.key, tcp):
                 if not lenient:
                     return None
                 continue
-            kept.append(clause)
+            kept.append(_clause_predicate(clause, policy))
         return tuple(kept)
 
     conditions = usable(rule.conditions)
     sources = [usable(s) for s in rule.sources]
     operations = [usable(o) for o in rule.operations]
-    if conditions is None or any(s is None for s in sources) or any(o is None for o in operations):
-        return False
-    if not all(clause_match(c, attrs, policy) for c in conditions):
-        return False
-    if not any(all(clause_match(c, attrs, policy) for c in s or ()) for s in sources):
-        return False
-    return any(all(clause_match(c, attrs, policy) for c in o or ()) for o in operations)
+    if conditions is None or None in sources or None in operations:
+        return Plan(never=True)
+    return Plan(False, conditions, tuple(o or () for o in operations),
+                tuple(s or () for s in sources))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A policy with its rules prepared for HTTP and for TCP."""
+
+    policy: Policy
+    http: tuple[Plan, ...]
+    tcp: tuple[Plan, ...]
+
+    def first_match(self, a: Attributes) -> int | None:
+        for index, prepared in enumerate(self.http if a.request is not None else self.tcp):
+            if prepared.matches(a):
+                return index
+        return None
+
+
+def prepare(policy: Policy) -> Prepared:
+    return Prepared(policy, tuple(plan(r, policy, False) for r in policy.rules),
+                    tuple(plan(r, policy, True) for r in policy.rules))  # fmt: skip
+
+
+def clause_match(clause: Clause, attrs: Attributes, policy: Policy) -> bool:
+    return _clause_predicate(clause, policy)(attrs)
+
+
+def rule_match(rule: Rule, attrs: Attributes, policy: Policy) -> bool:
+    """Whether `rule` of `policy` matches: any `from` entry, any `to` entry and every `when`
+    condition, with Istio's TCP and unmodelled-key handling (module docstring)."""
+    return plan(rule, policy, attrs.request is None).matches(attrs)
 
 
 def first_match(policy: Policy, attrs: Attributes) -> int | None:
     """The index of the first rule of `policy` that matches, or None (no rules: None)."""
-    for index, rule in enumerate(policy.rules):
-        if rule_match(rule, attrs, policy):
-            return index
-    return None
+    return prepare(policy).first_match(attrs)
 
 
 __all__ = [
     "TCP_KEYS",
     "Attributes",
+    "Plan",
+    "Prepared",
     "claim_values",
     "clause_match",
     "first_match",
     "header_match",
     "ip_match",
     "path_match",
+    "prepare",
     "rule_match",
     "string_match",
     "unusable",
