@@ -34,13 +34,18 @@ SAMPLES = "https://raw.githubusercontent.com/istio/istio/release-1.26/security/t
 
 
 class _LaterClock:
-    """The wall clock plus an offset: the lab's time, moved on by the test."""
+    """The lab's clock: the wall clock plus an offset, or, once frozen, a fixed instant plus
+    the offset (so the page's timing does not depend on how long each kubectl exec takes)."""
 
     def __init__(self) -> None:
         self.offset = 0.0
+        self.frozen: datetime | None = None
+
+    def freeze(self) -> None:
+        self.frozen = datetime.now(UTC)
 
     def now(self) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=self.offset)
+        return (self.frozen or datetime.now(UTC)) + timedelta(seconds=self.offset)
 
 
 @pytest.fixture
@@ -104,6 +109,7 @@ def test_end_user_authentication(page: E2ELab, lab_time: _LaterClock) -> None:
     token = f"TOKEN=$({OUTSIDE}curl {SAMPLES}/demo.jwt -s)"
     assert status(page, '--header "Authorization: Bearer $TOKEN"', before=token) == "200"
     # 7. "a token with short expiration time (5 seconds)" from gen-jwt.py
+    lab_time.freeze()
     minted = page.sh("meshcert jwt mint --expire 5").stdout.strip()
     codes = []
     for _ in range(10):
