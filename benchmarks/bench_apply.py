@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import resource
 import subprocess
@@ -254,6 +255,7 @@ def _row(label: str, name: str, samples: list[Sample]) -> str:
         f"{ms([s.server.app_wall for s in samples])} | "
         f"{ms([s.server.outside_app_cpu for s in samples])} | "
         f"{ms([s.server.total for s in samples])} | "
+        f"{ms([s.server.cpu for s in samples])} | "
         f"{ms([s.wall - s.kubectl_cpu - s.server.total for s in samples])} | "
         f"{median(shares) * 100:.1f} % | {max(shares) * 100:.1f} % |"
     )
@@ -333,18 +335,22 @@ def main() -> None:
     }
     print(
         "| server | apply | runs | requests | kubectl wall ms | kubectl CPU ms | "
-        "server in app ms | server CPU outside app ms | server total ms | rest ms | "
-        "share (median) | share (max) |"
+        "server in app ms | server CPU outside app ms | server total ms | server CPU ms | "
+        "rest ms | share (median) | share (max) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for label, rows in results.items():
         for name, samples in rows.items():
             print(_row(label, name, samples))
     print(
         "\nMedians over the runs. rest = kubectl wall - kubectl CPU - server total: time in "
         "which neither side computes (network stalls); negative when kubectl computes on "
-        "several threads at once."
+        "several threads at once. server CPU = the server process's CPU while kubectl ran "
+        "(in the app and outside it; no fsync waits): it depends less on the machine's load "
+        "than the wall-time columns."
     )
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"\nLoad average at the end: {load}")
     print(f"\nTarget: server share < {TARGET_SHARE * 100:.0f} % of kubectl's wall time:\n")
     for label, rows in results.items():
         timed = [samples for name, samples in rows.items() if not name.startswith("first")]

@@ -4,6 +4,7 @@ as the apiserver's defaulting functions and the kubelet's image handling produce
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from typing import Any
 
@@ -203,7 +204,11 @@ _SUFFIXES: dict[str, Fraction] = {
 
 def parse_quantity(value: Any) -> Fraction:
     """A resource quantity (`500m`, `128Mi`, `1e3`, 2) as an exact number; 0 when unreadable."""
-    text = str(value).strip()
+    return _parse_quantity(str(value).strip())
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_quantity(text: str) -> Fraction:  # Fractions are immutable: one per text
     for suffix in sorted(_SUFFIXES, key=len, reverse=True):
         if text.endswith(suffix) and text != suffix:
             try:
