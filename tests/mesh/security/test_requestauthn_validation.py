@@ -95,6 +95,16 @@ def test_selector_without_labels_warns() -> None:
     ]
 
 
+def test_waypoint_targets_warn_that_the_lab_does_not_model_them() -> None:
+    spec = yaml.safe_load("targetRefs: [{kind: Service, group: '', name: httpbin}]")
+    errors, warnings = validate_request_authentication(spec)
+    assert not errors
+    assert warnings == [
+        "not supported in the lab: a RequestAuthentication attached to a Service applies to "
+        "waypoints the lab does not model; it has no effect here"
+    ]
+
+
 @pytest.fixture
 def cluster() -> Cluster:
     made = new_cluster()

@@ -177,6 +177,8 @@ class IstioValidationHook:
             request.warnings.extend(validate_authorization_policy(name, ns, spec)[1])
         if request.kind.kind == "PeerAuthentication" and isinstance(spec, Mapping):
             request.warnings.extend(validate_peer_authentication(spec)[1])
+        if request.kind.kind == "RequestAuthentication" and isinstance(spec, Mapping):
+            request.warnings.extend(validate_request_authentication(spec)[1])
 
 
 def _check_crd_rules(request: AdmissionRequest) -> None:

@@ -4,7 +4,8 @@ Source: pkg/config/validation/validation.go (ValidateRequestAuthentication,
 validateJwtRule, validateOneOfSelectorType, validateWorkloadSelector,
 validatePolicyTargetReference, ValidateStrictHTTPHeaderName), pkg/config/security
 (ParseJwksURI), pkg/config/validation/agent (ValidateDuration). Each jwtRule's problems
-accumulate with multierror.Append, so one of them prints as a one-item list.
+accumulate with multierror.Append, so one of them prints as a one-item list. Besides Istio's
+warning (a selector without labels), the lab warns about `targetRefs` it does not model.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .authorizationpolicies import ALLOWED_TARGETS, TARGET_KINDS
+from .authorizationpolicies import ALLOWED_TARGETS, NOT_IN_LAB, TARGET_KINDS
 from .common import validate_duration
 from .errors import Errors
 
@@ -71,10 +72,16 @@ def _selector(spec: Mapping[str, Any], errs: Errors, warnings: list[str]) -> Non
                 "targetRef namespace must not be set; cross namespace referencing is not supported"
             )
         group = str(ref.get("group") or "") or "core"
-        if (group, str(ref.get("kind") or "")) not in TARGET_KINDS:
+        kind = str(ref.get("kind") or "")
+        if (group, kind) not in TARGET_KINDS:
             errs.add(
                 f"targetRef must be to one of {ALLOWED_TARGETS} but was "
-                f"{ref.get('group') or ''}/{ref.get('kind') or ''}"
+                f"{ref.get('group') or ''}/{kind}"
+            )
+        elif kind != "Gateway":
+            warnings.append(
+                f"{NOT_IN_LAB}: a RequestAuthentication attached to a {kind} applies to "
+                "waypoints the lab does not model; it has no effect here"
             )
 
 
