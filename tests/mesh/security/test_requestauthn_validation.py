@@ -61,6 +61,12 @@ def one(message: str) -> str:
                      one('URI scheme "ftp" is not supported'), id="jwks-uri-scheme"),
         pytest.param("jwtRules: [{issuer: a, jwksUri: 'x.example.com/k'}]",
                      one('URI scheme "" is not supported'), id="jwks-uri-no-scheme"),
+        pytest.param("jwtRules: [{issuer: a, jwks: 'xyz'}]",
+                     one("jwks parse error: failed to unmarshal JWK set: invalid character 'x' "
+                         "looking for beginning of value"), id="jwks-not-json"),
+        pytest.param("jwtRules: [{issuer: a, jwks: '{\"keys\": ['}]",
+                     one("jwks parse error: failed to unmarshal JWK set: unexpected end of JSON "
+                         "input"), id="jwks-truncated"),
         pytest.param("jwtRules: [{issuer: a, fromHeaders: [{prefix: 'Bearer '}]}]",
                      one("location header name must be non-empty string"), id="header-name"),
         pytest.param("jwtRules: [{issuer: a, fromParams: ['']}]",

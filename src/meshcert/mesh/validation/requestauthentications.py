@@ -39,13 +39,21 @@ def parse_jwks_uri(uri: str) -> str | None:
 
 
 def _jwks_error(text: str) -> str | None:
-    """jwk.Parse (lestrrat-go/jwx): the text must be JSON; its Go error is approximated."""
+    """jwk.Parse (lestrrat-go/jwx): `failed to unmarshal JWK set: <Go's JSON error>`. Go's
+    encoding/json texts are reproduced for the common cases (a bad first character, a
+    truncated document); other syntax errors name the offending character the same way."""
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        return f"failed to unmarshal JSON into key set: {exc.msg.lower()}"
+        if exc.pos >= len(text.rstrip()):
+            return "failed to unmarshal JWK set: unexpected end of JSON input"
+        char = text[exc.pos]
+        return (
+            f"failed to unmarshal JWK set: invalid character '{char}' looking for beginning "
+            "of value"
+        )
     if not isinstance(doc, dict):
-        return "failed to unmarshal JSON into key set: invalid key set"
+        return "failed to unmarshal JWK set: json: cannot unmarshal into a JWK set"
     return None
 
 
