@@ -5,6 +5,8 @@ shown, origin is the client address; each request writes one log line to the con
 
 from __future__ import annotations
 
+import base64
+import binascii
 from urllib.parse import parse_qsl
 
 from meshcert.mesh.exchanges import HttpResponse
@@ -92,10 +94,32 @@ def _route(call: Call) -> HttpResponse:
         except ValueError:
             return respond(call, 400, "invalid duration\n", "text/plain; charset=utf-8", CORS)
         return _json(call, _request_dict(call, True), duration=seconds)
+    if head == "base64" and len(parts) in (2, 3):
+        return _base64(call, parts[1:])
     if path == "/":
         return respond(call, 200, "<!DOCTYPE html>\n<title>go-httpbin</title>\n",
                        "text/html; charset=utf-8", CORS)  # fmt: skip
     return respond(call, 404, "Not Found\n", "text/plain; charset=utf-8", CORS)
+
+
+def _base64(call: Call, parts: list[str]) -> HttpResponse:
+    """`/base64/{value}` and `/base64/decode/{value}` decode (standard or URL-safe alphabet),
+    `/base64/encode/{value}` encodes; the result is text/plain (the authz-custom task routes
+    to `/base64/cm91dGUtYWxsb3c=` and reads `route-allow`)."""
+    operation, value = ("decode", parts[0]) if len(parts) == 1 else (parts[0], parts[1])
+    plain = "text/plain; charset=utf-8"
+    if operation == "encode":
+        return respond(call, 200, base64.urlsafe_b64encode(value.encode()), plain, CORS)
+    if operation != "decode":
+        return respond(call, 400, "invalid operation: " + operation + "\n", plain, CORS)
+    try:
+        decoded = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            decoded = base64.urlsafe_b64decode(value)
+        except (binascii.Error, ValueError):
+            return respond(call, 400, "decode failed\n", plain, CORS)
+    return respond(call, 200, decoded, plain, CORS)
 
 
 def go_httpbin(call: Call) -> HttpResponse:
