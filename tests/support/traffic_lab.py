@@ -111,7 +111,12 @@ def httpbin(cluster: Cluster, namespace: str = "default", *, sidecar: bool = Tru
         create(cluster, service("httpbin", 8000, 80), namespace)
 
 
-def curl_client(cluster: Cluster, namespace: str = "default", *, sidecar: bool = True) -> None:
+def curl_client(cluster: Cluster, namespace: str = "default", *, sidecar: bool = True,
+                with_service: bool = True) -> None:  # fmt: skip
+    """samples/curl/curl.yaml: the curl Deployment and its Service (port 80, `http`), which
+    gives every sidecar an HTTP listener on port 80."""
+    if with_service:
+        create(cluster, service("curl", 80), namespace)
     create(cluster, deployment("curl", "curlimages/curl", sidecar=sidecar,
                                command=["/bin/sleep", "infinity"]), namespace)  # fmt: skip
 

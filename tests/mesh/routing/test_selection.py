@@ -171,16 +171,38 @@ spec:
 """
 
 
+# A Service with an HTTP port 80 gives every sidecar a 0.0.0.0:80 HTTP listener, whose route
+# configuration ends in the allow_any / block_all virtual host (the curl Service in the istio.io
+# egress pages); without one, port 80 goes to the virtualOutbound listener's TCP proxy.
+PORT_80_SERVICE = """
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80}]
+"""
+
+
 def test_unknown_host_allow_any_passes_through(build: Any, send_from: Any) -> None:
-    view, proxy = build()
+    view, proxy = build(PORT_80_SERVICE)
     assert send_from(view, proxy, "http://httpbin.org/get") == PassThrough("httpbin.org", 80)
 
 
 def test_unknown_host_registry_only_is_block_all(build: Any, send_from: Any) -> None:
+    view, proxy = build(PORT_80_SERVICE, mesh=MODE)
+    out = send_from(view, proxy, "http://httpbin.org/get")
+    assert isinstance(out, BlackHole)
+    assert (out.status, out.opaque) == (502, False)
+
+
+def test_without_an_http_listener_unknown_hosts_are_tcp(build: Any, send_from: Any) -> None:
+    view, proxy = build()
+    out = send_from(view, proxy, "http://httpbin.org/get")
+    assert out == PassThrough("httpbin.org", 80, opaque=True)
     view, proxy = build(mesh=MODE)
     out = send_from(view, proxy, "http://httpbin.org/get")
     assert isinstance(out, BlackHole)
-    assert out.status == 502
+    assert out.opaque
 
 
 def test_service_entry_makes_the_host_known(build: Any, send_from: Any, dests: Any) -> None:
@@ -252,8 +274,11 @@ def test_root_namespace_sidecar_is_the_default(build: Any, send_from: Any) -> No
 
 
 def test_port_without_the_service_port_passes_through(build: Any, send_from: Any) -> None:
+    # no service has port 1234: no HTTP listener, the virtualOutbound TCP proxy passes it on
     view, proxy = build()
-    assert send_from(view, proxy, "http://reviews:1234/") == PassThrough("reviews", 1234)
+    assert send_from(view, proxy, "http://reviews:1234/") == PassThrough(
+        "reviews", 1234, opaque=True
+    )
 
 
 def test_sidecar_egress_listener_per_port(build: Any, send_from: Any) -> None:
@@ -294,7 +319,13 @@ def test_sidecar_egress_proxy_takes_unknown_traffic(build: Any, send_from: Any, 
         policy="outboundTrafficPolicy: {mode: ALLOW_ANY, egressProxy: "
         "{host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}"
     )
-    view, proxy = build(extra)
+    view, proxy = build(extra + "\n---\n" + PORT_80_SERVICE)
     out = send_from(view, proxy, "http://unknown.example.org/")
     assert dests(out) == [("istio-egressgateway.istio-system.svc.cluster.local", None, 80, 100)]
     assert out.route_name == "allow_any"
+    # without an HTTP listener on the port the catch-all TCP proxy sends it there as bytes
+    # (listener.go buildOutboundCatchAllNetworkFiltersOnly)
+    view, proxy = build(extra)
+    out = send_from(view, proxy, "http://unknown.example.org:8081/")
+    assert dests(out) == [("istio-egressgateway.istio-system.svc.cluster.local", None, 80, 100)]
+    assert out.opaque

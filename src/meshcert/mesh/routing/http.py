@@ -20,6 +20,7 @@ from ..config.matching import HttpMatch, MatchContext
 from ..config.meshconfig import REGISTRY_ONLY
 from ..config.objects import ConfigKey
 from ..config.routes import NO_RETRIES, Destination, Mirror, RedirectSpec, WeightedDestination
+from ..config.services import is_http
 from ..config.virtualservices import HttpRoute, VirtualService
 from ..exchanges import HttpRequest
 from ..view import MeshView
@@ -77,6 +78,16 @@ def _prepare(
     host = hosts.strip_port(authority).lower()
     vhost = sidecar_virtual_host(view, proxy, scope, host, port)
     if vhost is None:
+        if port not in http_listener_ports(view, proxy, scope):
+            # no 0.0.0.0:port HTTP listener: the virtualOutbound listener (15001) takes the
+            # connection and its TCP proxy passes it through or drops it
+            if scope.outbound_policy == REGISTRY_ONLY:
+                return BlackHole(opaque=True)
+            if scope.egress_proxy is not None:  # the catch-all TCP proxy's cluster too
+                caught = catch_all(scope, host, port)
+                assert isinstance(caught, Routed)
+                return replace(caught, route_name="", opaque=True)
+            return PassThrough(host, port, opaque=True)
         return catch_all(scope, host, port)
     if vhost.opaque:
         from .tcp import route_tcp_service
@@ -96,6 +107,25 @@ def _prepare(
         return default_route(view, vhost.service.hostname, port)
     ctx = MatchContext(port, proxy.labels, proxy.namespace, MESH_GATEWAY)
     return (vhost.virtual_service, ctx, vhost.hostname)
+
+
+def http_listener_ports(view: MeshView, proxy: Proxy, scope: Scope) -> frozenset[int]:
+    """The ports a sidecar has a wildcard HTTP listener on: those of the services it imports
+    whose protocol is HTTP-like or unknown (sniffed), the listeners whose route configuration
+    holds the `allow_any` / `block_all` virtual host (pilot/pkg/networking/core/
+    listener.go buildSidecarOutboundListeners; TCP service ports get per-address listeners)."""
+    key = ("http-listener-ports", proxy.namespace, proxy.workload.name)
+    found = view.memo(key)
+    if found is None:
+        found = frozenset(
+            p.port
+            for svc in view.visible_services(scope.namespace)
+            for p in svc.ports
+            if is_http(p.protocol) and scope.imports(svc.namespace, svc.hostname, p.port)
+        )
+        view.remember(key, found)
+    assert isinstance(found, frozenset)
+    return found
 
 
 def catch_all(scope: Scope, host: str, port: int) -> PassThrough | BlackHole | Routed:

@@ -149,11 +149,14 @@ class NoRoute:
 @dataclass(frozen=True)
 class PassThrough:
     """No virtual host for the host under ALLOW_ANY: the PassthroughCluster forwards to the
-    original destination (the address the client connected to), no timeout, no retries."""
+    original destination (the address the client connected to), no timeout, no retries.
+    `opaque`: no HTTP listener on the port, so the virtualOutbound listener's TCP proxy passes
+    the bytes untouched (no Envoy headers, a TCP access-log line)."""
 
     host: str
     port: int
     cluster: str = "PassthroughCluster"
+    opaque: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,7 @@ class BlackHole:
     status: int = 502
     route_name: str = "block_all"
     cluster: str = "BlackHoleCluster"
+    opaque: bool = False  # no HTTP listener on the port: the TCP connection is closed
 
 
 @dataclass(frozen=True)

@@ -73,4 +73,23 @@ def new_response(
     return out
 
 
-__all__ = ["new_response", "request_with", "response_with", "set_header"]
+def request_size(request: HttpRequest) -> int:
+    """Bytes of the request on an HTTP/1.1 connection (request line, headers, body)."""
+    head = f"{request.method} {request.path} HTTP/1.1\r\n"
+    return len(head) + sum(len(n) + len(v) + 4 for n, v in request.headers) + 2 + len(request.body)
+
+
+def response_size(response: HttpResponse) -> int:
+    """Bytes of the response on an HTTP/1.1 connection (status line, headers, body)."""
+    head = sum(len(n) + len(v) + 4 for n, v in response.headers)
+    return 17 + head + 2 + len(response.body)
+
+
+__all__ = [
+    "new_response",
+    "request_size",
+    "request_with",
+    "response_size",
+    "response_with",
+    "set_header",
+]

@@ -36,6 +36,7 @@ from meshcert.mesh.routing import (
     DirectResponse,
     NoListener,
     NoRoute,
+    PassThrough,
     Proxy,
     Redirect,
     Routed,
@@ -48,7 +49,7 @@ from . import envoy, inbound, pools, proxylogs
 from .deliveries import Delivery, Failure
 from .engine import direct, fetcher, to_internet
 from .hops import Hop
-from .messages import request_with, response_with, set_header
+from .messages import request_size, request_with, response_size, response_with, set_header
 from .upstreams import Upstream, upstream_for
 
 ENVOY_LATENCY = 0.0004  # seconds one Envoy adds to a request
@@ -132,9 +133,12 @@ def _outbound(
         from .tls import outbound_tls
 
         return outbound_tls(hop, client, proxy, request, address, port)
+    original = request
     request = _envoy_request(hop, request)
     outcome = route_http(hop.view, proxy, request, port, claims)
     now = hop.now
+    if isinstance(outcome, PassThrough | BlackHole) and outcome.opaque:
+        return _virtual_outbound(hop, client, outcome, original, address, port, downstream)
 
     def answer(response: HttpResponse, cluster: str = "", route: str = "",
                upstream_host: str = "", details: str = "") -> Delivery:  # fmt: skip
@@ -161,6 +165,32 @@ def _outbound(
         reply = envoy.local_reply("BLACKHOLE", now, duration=ENVOY_LATENCY)
         return answer(reply, route=outcome.route_name, details="direct_response")
     return _passthrough(hop, client, request, address, port, answer)
+
+
+def _virtual_outbound(hop: Hop, client: Workload, outcome: PassThrough | BlackHole,
+                      request: HttpRequest, address: str, port: int,
+                      downstream: str) -> Delivery:  # fmt: skip
+    """No HTTP listener on the port: the virtualOutbound listener's TCP proxy. ALLOW_ANY
+    passes the bytes to the original destination untouched; REGISTRY_ONLY's BlackHoleCluster
+    has no hosts, so the connection is closed (curl 56, access-log flag UH)."""
+    if isinstance(outcome, BlackHole):
+        proxylogs.tcp(hop, client, address=address, port=port, received=0, sent=0,
+                      cluster=outcome.cluster, upstream_host="", flags=("UH",),
+                      downstream=downstream)  # fmt: skip
+        return Delivery(None, Failure.RESET, address, port, ENVOY_LATENCY)
+    got = direct(hop, client, client.ip, request, address, port)
+    if got.failure in (Failure.REFUSED, Failure.CONNECT_TIMEOUT):
+        # The client is connected to its sidecar, whose TCP proxy holds the request unread
+        # while it connects upstream; when that fails it closes the downstream socket with
+        # unread data, which the kernel answers with a reset (curl 56).
+        waited = min(got.duration, CONNECT_TIMEOUT)
+        got = Delivery(None, Failure.RESET, address, port, waited)
+    sent = 0 if got.response is None else response_size(got.response)
+    proxylogs.tcp(hop, client, address=address, port=port, received=request_size(request),
+                  sent=sent, cluster=outcome.cluster, upstream_host=f"{address}:{port}",
+                  flags=("UF",) if got.failure else (), downstream=downstream)  # fmt: skip
+    return Delivery(got.response, got.failure, address, port, got.duration + ENVOY_LATENCY,
+                    got.via_envoy, got.http2)  # fmt: skip
 
 
 def _with_headers(response: HttpResponse, headers: tuple[tuple[str, str], ...]) -> HttpResponse:
