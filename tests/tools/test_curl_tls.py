@@ -345,3 +345,54 @@ spec:
     text = out.stdout.decode()
     assert text.startswith("HTTP/1.1 301 Moved Permanently\r\n")
     assert "location: https://httpbin.example.com/status/418\r\n" in text
+
+
+def test_plain_http_to_a_tls_only_port_gets_an_empty_reply(cluster: Cluster, certs: Path) -> None:
+    # no filter chain takes plaintext on a port whose servers all speak TLS
+    tls_secret(cluster, certs)
+    t.apply(cluster, gateway())
+    address, port = secure_port(cluster)
+    out = t.curl(cluster, "-sS", "-HHost:httpbin.example.com",
+                 f"http://{address}:{port}/status/418", namespace="outside")  # fmt: skip
+    assert out.exit_code == 52
+    assert out.stderr.decode() == "curl: (52) Empty reply from server\n"
+
+
+def test_passthrough_to_a_backend_without_tls(cluster: Cluster) -> None:
+    # PASSTHROUGH hands the TLS connection to the backend; httpbin speaks plain HTTP
+    t.apply(cluster, gateway("PASSTHROUGH").replace("protocol: HTTPS", "protocol: TLS")
+            .replace(", credentialName: httpbin-credential", ""))  # fmt: skip
+    out = curl(cluster, "-sS", "-k")
+    assert out.exit_code == 35
+
+
+ISTIOD = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istiod, namespace: istio-system, labels: {app: istiod}}
+spec:
+  selector: {matchLabels: {app: istiod}}
+  template:
+    metadata: {labels: {app: istiod}}
+    spec:
+      containers: [{name: discovery, image: docker.io/istio/pilot:1.26.2}]
+"""
+
+
+def test_istio_mutual_presents_the_gateway_workload_certificate(cluster: Cluster) -> None:
+    # ISTIO_MUTUAL: the gateway's own SPIFFE certificate, client certificates from the mesh CA
+    t.apply(cluster, ISTIOD)
+    t.apply(cluster, gateway("ISTIO_MUTUAL").replace(", credentialName: httpbin-credential", ""))
+    root = cluster.find(cluster.kind("", "configmaps"), "outside", "istio-ca-root-cert")
+    assert root is not None
+    pod = t.pod_named(cluster, "outside", "curl")["metadata"]["name"]
+    run_exec(cluster, "outside", pod, "curl", ["sh", "-c", "cat > root-cert.pem"],
+             root["data"]["root-cert.pem"].encode())  # fmt: skip
+    named = curl(cluster, "-sS", "--cacert", "root-cert.pem")
+    assert named.exit_code == 60
+    assert named.stderr.decode().startswith(
+        "curl: (60) SSL: unable to obtain common name from peer certificate\n"
+    )
+    anonymous = curl(cluster, "-sS", "-k")
+    assert anonymous.exit_code == 56
+    assert "tlsv13 alert certificate required" in anonymous.stderr.decode()

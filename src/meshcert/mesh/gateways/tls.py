@@ -122,4 +122,17 @@ def server_tls(cluster: Cluster, view: MeshView, workload: Workload, port: int,
     return Terminating(bound, ServerTls(mode, found.chain, found.client_ca, low, high, alpn))
 
 
-__all__ = ["NoChain", "Passthrough", "Terminating", "server_tls"]
+def tls_only(view: MeshView, workload: Workload, port: int) -> bool:
+    """Whether every server of the gateway on `port` is HTTPS or TLS: plain HTTP arriving there
+    matches no filter chain and Envoy closes the connection (curl 52 `Empty reply from
+    server`)."""
+    key = ("gw-tls-only", workload.namespace, workload.name, port)
+    found = view.memo(key)
+    if found is None:
+        servers = gateway_servers(view, workload, port)
+        found = view.remember(key, bool(servers) and all(
+            b.server.protocol in ("HTTPS", "TLS") for b in servers))  # fmt: skip
+    return bool(found)
+
+
+__all__ = ["NoChain", "Passthrough", "Terminating", "server_tls", "tls_only"]

@@ -290,6 +290,12 @@ def deliver_to(
         from .tls import inbound_tls
 
         return inbound_tls(hop, workload, port, request, client_ip)
+    if workload.has_sidecar:  # a gateway's TLS-only port refuses plain HTTP
+        from .tls import plaintext_refused
+
+        refused = plaintext_refused(hop, workload, port)
+        if refused is not None:
+            return refused
     client = hop.view.workload_for_ip(client_ip) if client_ip else None
     return inbound.deliver_http(hop, workload, port, request, Peer(client_ip, client),
                                 fetcher(hop, workload))  # fmt: skip

@@ -26,7 +26,7 @@ from meshcert.mesh import hosts
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.destinations import UpstreamCluster
 from meshcert.mesh.exchanges import HttpRequest, HttpResponse
-from meshcert.mesh.gateways.tls import Terminating, server_tls
+from meshcert.mesh.gateways.tls import Terminating, server_tls, tls_only
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, route_tcp
 from meshcert.mesh.routing.proxies import is_gateway_workload
 from meshcert.mesh.security.certificates_tls import ClientTls, closed, negotiate
@@ -115,6 +115,18 @@ def client_hello(request: HttpRequest) -> ClientTls:
     return ClientTls(sni="" if hosts.is_ip(host) else host)
 
 
+def plaintext_refused(hop: Hop, workload: Workload, port: int) -> Delivery | None:
+    """Plain HTTP reaching a gateway port where every server speaks TLS: Envoy finds no
+    filter chain and closes the connection (curl 52); None when the port takes plain HTTP."""
+    key = ("is-gateway", workload.namespace, workload.name)
+    gateway = hop.view.memo(key)
+    if gateway is None:
+        gateway = hop.view.remember(key, is_gateway_workload(workload))
+    if not gateway or not tls_only(hop.view, workload, port):
+        return None
+    return Delivery(None, Failure.EMPTY, workload.ip, port, 0.001)
+
+
 def inbound_tls(hop: Hop, workload: Workload, port: int, request: HttpRequest,
                 client_ip: str) -> Delivery:  # fmt: skip
     """An https `request` from `client_ip` reaching `workload` on `port`."""
@@ -150,4 +162,4 @@ def _size(response: HttpResponse) -> int:
     return 17 + head + 2 + len(response.body)
 
 
-__all__ = ["client_hello", "inbound_tls", "originated", "outbound_tls"]
+__all__ = ["client_hello", "inbound_tls", "originated", "outbound_tls", "plaintext_refused"]
