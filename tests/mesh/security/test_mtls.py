@@ -353,3 +353,39 @@ def test_gateways_take_plaintext_under_mesh_strict_and_talk_mtls_behind(lab: Clu
     found = XFCC.match(value)
     assert found is not None, value
     assert (found[1], found[4]) == ("foo", "istio-system")
+
+
+def test_subset_and_port_level_tls_override_the_top_level(lab: Cluster) -> None:
+    # MergeTrafficPolicy: a subset's tls replaces the top level's; a matching
+    # portLevelSettings entry replaces the policy for that port
+    apply(lab, peer_authentication("default", "bar", "{mtls: {mode: STRICT}}"))
+    apply(lab, """
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin, namespace: foo}
+spec:
+  host: httpbin.bar.svc.cluster.local
+  trafficPolicy: {tls: {mode: DISABLE}}
+  subsets:
+  - {name: v1, labels: {version: v1}, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin, namespace: bar}
+spec:
+  host: httpbin.bar.svc.cluster.local
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+    portLevelSettings: [{port: {number: 8000}, tls: {mode: DISABLE}}]
+""")  # fmt: skip
+    assert code(lab, "foo", "bar") == ("503", 0)  # DISABLE to STRICT: reset
+    assert code(lab, "bar", "bar") == ("503", 0)  # port 8000's DISABLE
+    apply(lab, """
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin, namespace: foo}
+spec:
+  hosts: [httpbin.bar.svc.cluster.local]
+  http: [{route: [{destination: {host: httpbin.bar.svc.cluster.local, subset: v1}}]}]
+""")  # fmt: skip
+    assert code(lab, "foo", "bar") == OK
