@@ -132,6 +132,12 @@ def on_push(cluster: Cluster, revision: str, version: int) -> None:
 
 
 def _with_mesh(view: MeshView, mesh: MeshConfig) -> MeshView:
+    made = _rebuilt(view, mesh)
+    made.source = view.source  # certificates (SDS) still come from the live cluster
+    return made
+
+
+def _rebuilt(view: MeshView, mesh: MeshConfig) -> MeshView:
     return MeshView(
         resource_version=view.resource_version,
         mesh=mesh,
