@@ -389,3 +389,14 @@ spec:
   http: [{route: [{destination: {host: httpbin.bar.svc.cluster.local, subset: v1}}]}]
 """)  # fmt: skip
     assert code(lab, "foo", "bar") == OK
+
+
+def test_access_log_of_a_failed_handshake(lab: Cluster) -> None:
+    apply(lab, MESH_CONFIG)
+    apply(lab, destination_rule("foo", "*.local", "ISTIO_MUTUAL"))
+    assert code(lab, "foo", "legacy") == ("503", 0)
+    client = t.pod_named(lab, "foo", "curl")["metadata"]["name"]
+    [line] = t.logs(lab, "foo", client, "istio-proxy")
+    assert ('" 503 UF,URX upstream_reset_before_response_started{remote_connection_failure|'
+            "TLS_error:|268435703:SSL_routines:OPENSSL_internal:WRONG_VERSION_NUMBER:"
+            "TLS_error_end:TLS_error_end} ") in line  # fmt: skip

@@ -62,6 +62,10 @@ TLS_FAILURE = (
     "remote connection failure, transport failure reason: TLS_error:|268435703:SSL "
     "routines:OPENSSL_internal:WRONG_VERSION_NUMBER:TLS_error_end:TLS_error_end"
 )
+TLS_FAILURE_DETAILS = (  # router.cc: reset reason|transport failure, spaces as underscores
+    "upstream_reset_before_response_started{remote_connection_failure|TLS_error:|268435703:"
+    "SSL_routines:OPENSSL_internal:WRONG_VERSION_NUMBER:TLS_error_end:TLS_error_end}"
+)
 # The server's proxy closed a plaintext connection under STRICT mTLS (UC, not retried).
 TERMINATION = "connection termination"
 GATEWAY_SERVER = "istio-envoy"  # Istio's EnvoyServerName, the server_name of gateways
@@ -73,12 +77,14 @@ _CLASS_STATS = {n: f"upstream_rq_{n}xx" for n in range(1, 6)}
 @dataclass(frozen=True)
 class Attempt:
     """One try at the upstream: the response (Envoy's own on failure), where it went, and
-    why it failed (`UF`, `UH`, `UO`, `NC` or "")."""
+    why it failed (`UF`, `UH`, `UO`, `NC` or ""); `details` overrides the access log's
+    %RESPONSE_CODE_DETAILS% (else derived from the flags)."""
 
     response: HttpResponse
     upstream_host: str = ""
     cluster: str = ""
     failure: str = ""
+    details: str = ""
 
 
 def _envoy_request(hop: Hop, request: HttpRequest) -> HttpRequest:
@@ -269,7 +275,7 @@ def _routed(
     if delay:
         response = response_with(response, duration=response.duration + delay)
     return answer(response, cluster=attempt.cluster, route=outcome.route_name,
-                  upstream_host=attempt.upstream_host)  # fmt: skip
+                  upstream_host=attempt.upstream_host, details=attempt.details)  # fmt: skip
 
 
 def _opaque(hop: Hop, client: Workload, proxy: Proxy, destination: Destination,
@@ -343,7 +349,8 @@ def _with_retries(
             response = _retried_text(response)
         if retried and result.failure in ("UF", "UT") and retry:
             response = response_with(response, flags=(*response.flags, "URX"))
-        return Attempt(response, result.upstream_host, result.cluster, result.failure)
+        return Attempt(response, result.upstream_host, result.cluster, result.failure,
+                       result.details)  # fmt: skip
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -384,7 +391,8 @@ def _attempt(
         shake = handshake(hop.view, mode, endpoint.workload, endpoint.port)
         if shake.failed:
             pools.record(hop, upstream, endpoint, 503)
-            return Attempt(_reset_reply(TLS_FAILURE, "UF", now), target, upstream.name, "UF")
+            return Attempt(_reset_reply(TLS_FAILURE, "UF", now), target, upstream.name, "UF",
+                           TLS_FAILURE_DETAILS)  # fmt: skip
         peer = Peer(client.ip, client, shake.mtls)
         got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, sent, peer,
                                    fetcher(hop, endpoint.workload))  # fmt: skip
