@@ -17,7 +17,7 @@ per rule, named `ns[NS]-policy[NAME]-rule[N]`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.exchanges import HttpRequest
@@ -138,6 +138,24 @@ def authorize_http(
         request = checked
     denied = decide(view, workload, attrs)
     return denied if denied is not None else request
+
+
+def authorize_ztunnel(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
+    """Whether the ztunnel in front of an ambient `workload` lets a connection from `peer`
+    through (False: it closes the connection; curl exits 56). ztunnel enforces ALLOW and
+    DENY policies bound by selector, namespace or root namespace (targetRefs are for
+    waypoints), with L4 attributes only: an ALLOW rule using HTTP attributes matches nothing,
+    a DENY rule is enforced without them (istio.io docs/ambient/usage/l4-policy;
+    pilot/pkg/serviceregistry/kube/controller/ambient/authorization.go). Clients in the mesh
+    (ambient or sidecar) reach it over HBONE mTLS, so their identity is known."""
+    policies = enforced(view, workload)
+    if not policies.deny and not policies.allow:
+        return True
+    client = peer.workload
+    if client is not None and not peer.mtls and (client.ambient or client.has_sidecar):
+        peer = Peer(peer.ip, client, mtls=True)
+    attrs = attributes_for(view, workload, port, peer, None, None, gateway=False)
+    return decide(view, workload, replace(attrs, ztunnel=True)) is None
 
 
 def authorize_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:

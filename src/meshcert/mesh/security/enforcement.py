@@ -64,4 +64,16 @@ def admit_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool
     return authorization.authorize_tcp(view, workload, port, peer)
 
 
-__all__ = ["admit_connection", "admit_http", "admit_http_authenticated", "admit_tcp"]
+def admit_ztunnel(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
+    """Whether the ztunnel of an ambient workload lets a connection through (L4 policy only;
+    False: the connection is closed)."""
+    return authorization.authorize_ztunnel(view, workload, port, peer)
+
+
+__all__ = [
+    "admit_connection",
+    "admit_http",
+    "admit_http_authenticated",
+    "admit_tcp",
+    "admit_ztunnel",
+]

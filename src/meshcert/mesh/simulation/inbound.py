@@ -28,6 +28,7 @@ from meshcert.mesh.security.enforcement import (
     admit_http,
     admit_http_authenticated,
     admit_tcp,
+    admit_ztunnel,
 )
 from meshcert.mesh.security.peers import Peer, Rejection
 
@@ -90,6 +91,8 @@ def deliver_http(
     client_ip = peer.ip
     if workload.has_sidecar and _is_gateway(hop, workload):
         return _through_gateway(hop, workload, port, request, peer)
+    if workload.ambient and not loopback and not admit_ztunnel(hop.view, workload, port, peer):
+        return Delivery(None, Failure.RESET, workload.ip, port)  # ztunnel's L4 policy
     intercepted = workload.has_sidecar and not loopback
     if intercepted and not admit_connection(hop.view, workload, port, peer):
         return Delivery(None, Failure.RESET, workload.ip, port)

@@ -15,7 +15,7 @@ from meshcert.mesh.config.services import KUBERNETES
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, proxy_for, route_tcp
 from meshcert.mesh.routing.proxies import is_gateway_workload
-from meshcert.mesh.security.enforcement import admit_connection, admit_tcp
+from meshcert.mesh.security.enforcement import admit_connection, admit_tcp, admit_ztunnel
 from meshcert.mesh.security.mtls import client_tls_mode, handshake
 from meshcert.mesh.security.peers import Peer
 
@@ -158,6 +158,8 @@ def _plain(hop: Hop, address: str, port: int, data: bytes, peer: Peer) -> Stream
 def _to_workload(hop: Hop, workload: Workload, port: int, data: bytes, peer: Peer) -> Stream:
     if workload.has_sidecar and is_gateway_workload(workload):
         return _connect(hop, Proxy.gateway(workload), workload.ip, port, data)
+    if workload.ambient and not admit_ztunnel(hop.view, workload, port, peer):
+        return Stream(failure=Failure.RESET)  # ztunnel's L4 policy closes the connection
     if workload.has_sidecar:  # the inbound proxy: handshake, then the TCP RBAC filter
         if not admit_connection(hop.view, workload, port, peer):
             return Stream(failure=Failure.RESET)

@@ -74,6 +74,7 @@ class Attributes:
     jwt_principal: str = ""
     claims: Mapping[str, Any] = field(default_factory=dict)
     trust_domains: tuple[str, ...] = ("cluster.local",)
+    ztunnel: bool = False
 
 
 class Unusable(Exception):
@@ -81,7 +82,24 @@ class Unusable(Exception):
     lab does not model): Istio's generator error."""
 
 
-def unusable(key: str, tcp: bool) -> bool:
+ZTUNNEL_KEYS = frozenset(
+    {
+        "source.principal",
+        "source.namespace",
+        "source.serviceAccount",
+        "source.ip",
+        "destination.ip",
+        "destination.port",
+    }
+)
+
+
+def unusable(key: str, tcp: bool, ztunnel: bool = False) -> bool:
+    """Whether a clause on `key` cannot be built: HTTP-only keys on TCP; at ztunnel every key
+    but the L4 ones (pilot/pkg/serviceregistry/kube/controller/ambient/authorization.go:
+    hosts, methods, paths, remoteIpBlocks, requestPrincipals and non-L4 `when` keys)."""
+    if ztunnel:
+        return key not in ZTUNNEL_KEYS
     if key.startswith(UNMODELLED) or key == "connection.sni":
         return True
     if not tcp:
@@ -432,14 +450,15 @@ def _any_entry(entries: tuple[tuple[Predicate, ...], ...], a: Attributes) -> boo
     return False
 
 
-def plan(rule: Rule, policy: Policy, tcp: bool) -> Plan:
-    """Istio's generation of one rule for HTTP or TCP (model.go Generate / checkError)."""
+def plan(rule: Rule, policy: Policy, tcp: bool, ztunnel: bool = False) -> Plan:
+    """Istio's generation of one rule for HTTP or TCP (model.go Generate / checkError), or
+    for an ambient workload's ztunnel (ambient/authorization.go handleRule)."""
     lenient = policy.action != "ALLOW"  # DENY, AUDIT, CUSTOM drop what they cannot build
 
     def usable(clauses: tuple[Clause, ...]) -> tuple[Predicate, ...] | None:
         kept = []
         for clause in clauses:
-            if unusable(clause.key, tcp):
+            if unusable(clause.key, tcp, ztunnel):
                 if not lenient:
                     return None
                 continue
@@ -457,22 +476,26 @@ def plan(rule: Rule, policy: Policy, tcp: bool) -> Plan:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A policy with its rules prepared for HTTP and for TCP."""
+    """A policy with its rules prepared for HTTP, for TCP and for ztunnel."""
 
     policy: Policy
     http: tuple[Plan, ...]
     tcp: tuple[Plan, ...]
+    ztunnel: tuple[Plan, ...] = ()
 
     def first_match(self, a: Attributes) -> int | None:
-        for index, prepared in enumerate(self.http if a.request is not None else self.tcp):
+        plans = self.ztunnel if a.ztunnel else self.http if a.request is not None else self.tcp
+        for index, prepared in enumerate(plans):
             if prepared.matches(a):
                 return index
         return None
 
 
 def prepare(policy: Policy) -> Prepared:
-    return Prepared(policy, tuple(plan(r, policy, False) for r in policy.rules),
-                    tuple(plan(r, policy, True) for r in policy.rules))  # fmt: skip
+    rules = policy.rules
+    return Prepared(policy, tuple(plan(r, policy, False) for r in rules),
+                    tuple(plan(r, policy, True) for r in rules),
+                    tuple(plan(r, policy, True, ztunnel=True) for r in rules))  # fmt: skip
 
 
 def clause_match(clause: Clause, attrs: Attributes, policy: Policy) -> bool:
