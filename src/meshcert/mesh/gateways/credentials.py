@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from meshcert.kube.cluster import Cluster
 
 CA_SUFFIX = "-cacert"
+_CACHE_KEY = "mesh.gateways.credentials"
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def _first(secret: dict[str, object], *keys: str) -> str:
 
 def _keys_match(cert: x509.Certificate, key_pem: str) -> bool:
     try:
-        key = serialization.load_pem_private_key(key_pem.encode(), None)
+        key = serialization.load_pem_private_key(
+            key_pem.encode(), None, unsafe_skip_rsa_key_validation=True
+        )
     except (ValueError, TypeError):
         return False
     public = cert.public_key().public_bytes(
@@ -70,9 +73,31 @@ def _keys_match(cert: x509.Certificate, key_pem: str) -> bool:
     return public == mine
 
 
+def _version(secret: dict[str, object] | None) -> str:
+    meta = (secret or {}).get("metadata")
+    return str(meta.get("resourceVersion")) if isinstance(meta, dict) else ""
+
+
 def load_credential(cluster: Cluster, namespace: str, name: str,
                     need_ca: bool) -> Credential | str:  # fmt: skip
-    """The credential `name` in `namespace` (call with `cluster.lock` held), or why not."""
+    """The credential `name` in `namespace` (call with `cluster.lock` held), or why not.
+    Parsed once per version of its Secrets (cached in `cluster.extensions`)."""
+    versions = tuple(_version(_secret(cluster, namespace, n)) for n in (name, name + CA_SUFFIX))
+    cache = cluster.extensions.setdefault(_CACHE_KEY, {})
+    assert isinstance(cache, dict)
+    key = (namespace, name, need_ca)
+    found = cache.get(key)
+    if isinstance(found, tuple) and found[0] == versions:
+        result: Credential | str = found[1]
+        return result
+    made = _load(cluster, namespace, name, need_ca)
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = (versions, made)
+    return made
+
+
+def _load(cluster: Cluster, namespace: str, name: str, need_ca: bool) -> Credential | str:
     secret = _secret(cluster, namespace, name)
     if secret is None:
         return f"secret {namespace}/{name} not found"

@@ -160,7 +160,9 @@ def parse_ca(secret: Mapping[str, Any], plugged: bool) -> MeshCA:
         raise CAError(f"{'cacerts' if plugged else CA_SECRET} has no {CA_CERT} or {CA_KEY}")
     try:
         cert = x509.load_pem_x509_certificate(cert_text.encode())
-        key = serialization.load_pem_private_key(key_text.encode(), None)
+        key = serialization.load_pem_private_key(
+            key_text.encode(), None, unsafe_skip_rsa_key_validation=True
+        )
     except ValueError as exc:
         raise CAError(f"failed to create CA KeyCertBundle ({exc})") from None
     if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):

@@ -109,7 +109,7 @@ def _read_key(ctx: ExecContext, path: str) -> bytes:
 
 def _check_key(cert: x509.Certificate, data: bytes, path: str) -> None:
     try:
-        key = serialization.load_pem_private_key(data, None)
+        key = serialization.load_pem_private_key(data, None, unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError):
         raise TlsSetupError(58, f"unable to set private key file: '{path}' type PEM") from None
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
