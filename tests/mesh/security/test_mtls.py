@@ -400,3 +400,16 @@ def test_access_log_of_a_failed_handshake(lab: Cluster) -> None:
     assert ('" 503 UF,URX upstream_reset_before_response_started{remote_connection_failure|'
             "TLS_error:|268435703:SSL_routines:OPENSSL_internal:WRONG_VERSION_NUMBER:"
             "TLS_error_end:TLS_error_end} ") in line  # fmt: skip
+
+
+def test_pod_ip_through_the_passthrough_cluster_is_plaintext(lab: Cluster) -> None:
+    # No service, no endpoint metadata: the PassthroughCluster originates no TLS, so a STRICT
+    # sidecar closes the connection and the client's Envoy answers 503 (UC)
+    ip = t.pod_named(lab, "bar", "httpbin")["status"]["podIP"]
+    got = t.curl(lab, "-s", "-o", "/dev/null", "-w", "%{http_code}", f"http://{ip}:80/ip",
+                 namespace="foo")  # fmt: skip
+    assert got.stdout == b"200"
+    apply(lab, peer_authentication("default", "bar", "{mtls: {mode: STRICT}}"))
+    got = t.curl(lab, "-s", f"http://{ip}:80/ip", namespace="foo")
+    assert got.stdout == (b"upstream connect error or disconnect/reset before headers. reset "
+                          b"reason: connection termination")  # fmt: skip

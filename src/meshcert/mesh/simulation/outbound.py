@@ -208,8 +208,9 @@ def _passthrough(hop: Hop, client: Workload, request: HttpRequest, address: str,
     upstream = _peer_metadata(request, client)
     got = direct(hop, client, client.ip, upstream, address, port)
     cluster = "PassthroughCluster"
-    if got.response is None:
-        reply = envoy.local_reply("UF", hop.now, duration=min(got.duration, CONNECT_TIMEOUT))
+    if got.response is None:  # a reset after connecting (a STRICT sidecar) is a termination
+        kind = "UC" if got.failure is Failure.RESET else "UF"
+        reply = envoy.local_reply(kind, hop.now, duration=min(got.duration, CONNECT_TIMEOUT))
         return answer(reply, cluster=cluster, route="allow_any", upstream_host=f"{address}:{port}")
     relayed = envoy.relay(got.response, got.duration)
     relayed = response_with(relayed, duration=got.duration + ENVOY_LATENCY)
