@@ -87,6 +87,16 @@ def test_ip_based_allow_list_and_deny_list(page: E2ELab, blocks: str) -> None:
     apply_with_client_ip(page, f"authz_ingress/deny-client-{blocks}.yaml", ip)
     assert page.sh(INGRESS + CHECK).stdout == "403\n"
 
+    # "view the ingress gateway logs": the demo profile's access log has the denial with the
+    # RBAC filter's details, the DENY policy's rule
+    logs = page.sh(
+        "kubectl get pods -n istio-system -o name -l istio=ingressgateway | sed 's|pod/||' | "
+        'while read -r pod; do kubectl logs "$pod" -n istio-system; done'
+    )
+    last = logs.lines[-1]
+    assert '"GET /headers HTTP/1.1" 403 - rbac_access_denied_matched_policy[' in last
+    assert "ns[istio-system]-policy[ingress-policy]-rule[0]] " in last
+
 
 def test_remote_ip_blocks_behind_a_trusted_proxy(page: E2ELab) -> None:
     """istio.io/latest/docs/tasks/security/authorization/authz-ingress/ "HTTP/HTTPS Load

@@ -142,6 +142,9 @@ def _through_gateway(
                                         istiod_keys(hop))  # fmt: skip
     if isinstance(admitted, Rejection):
         reply = envoy.rejection(admitted, hop.now)
+        proxylogs.outbound(hop, workload, request, reply, address=workload.ip, port=port,
+                           upstream_host="", cluster="", route="", details=admitted.details,
+                           downstream=client_ip)  # fmt: skip
         return Delivery(reply, remote_ip=workload.ip, remote_port=port, via_envoy=True)
     request, authn = admitted
     claims = authn.claims if authn.principal else None  # the verified token's, for routing
