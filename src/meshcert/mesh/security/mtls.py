@@ -261,8 +261,13 @@ def with_client_cert(view: MeshView, workload: Workload, request: HttpRequest,
     sent (a gateway's SANITIZE_SET replaces it)."""
     if not peer.mtls or peer.workload is None:
         return request
-    element = (f"By={_spiffe(view, workload)};Hash={client_cert_hash(view, peer.workload)};"
-               f'Subject="";URI={_spiffe(view, peer.workload)}')  # fmt: skip
+    client = peer.workload
+    key = ("xfcc", workload.namespace, workload.name, client.namespace, client.name)
+    element = view.memo(key)  # the certificate and its hash are fixed for a view's lifetime
+    if element is None:
+        element = view.remember(key, (
+            f"By={_spiffe(view, workload)};Hash={client_cert_hash(view, client)};"
+            f'Subject="";URI={_spiffe(view, client)}'))  # fmt: skip
     existing = request.header(XFCC)
     if existing and not is_gateway_workload(workload):
         element = f"{existing},{element}"
