@@ -228,3 +228,42 @@ def test_policies_follow_changes(lab: Cluster) -> None:
     kind = lab.kind("security.istio.io", "authorizationpolicies")
     lab.delete(kind, "foo", "deny")
     assert code(lab) == "200"
+
+
+def test_trust_domain_aliases(lab: Cluster) -> None:
+    # istio.io docs/tasks/security/authorization/authz-td-migration: after the trust domain
+    # changes to new-td, a policy naming old-td principals still matches only while old-td is
+    # a trustDomainAlias; `cluster.local` in a policy means the mesh's trust domain
+    kind = lab.kind("", "configmaps")
+    lab.delete(kind, "istio-system", "istio")
+    t.apply(lab, MESH.replace("accessLogFile: /dev/stdout",
+                              "trustDomain: new-td\n    trustDomainAliases: [old-td]"))  # fmt: skip
+    policy(lab, "metadata: {name: allow}\nspec: {rules: [{from: [{source: "
+           "{principals: [old-td/ns/foo/sa/curl]}}]}]}")  # fmt: skip
+    assert code(lab) == "200"
+    lab.delete(kind, "istio-system", "istio")
+    t.apply(lab, MESH.replace("accessLogFile: /dev/stdout", "trustDomain: new-td"))
+    assert code(lab) == "403"
+    policy(lab, "metadata: {name: allow-local}\nspec: {rules: [{from: [{source: "
+           "{principals: [cluster.local/ns/foo/sa/curl]}}]}]}")  # fmt: skip
+    assert code(lab) == "200"
+
+
+def test_target_refs_bind_a_policy_to_a_gateway_api_gateway_only() -> None:
+    # istio.io docs/reference/config/security/authorization-policy targetRefs: a policy
+    # attached to a Gateway applies to that gateway's pods, never to sidecars by selector
+    from meshcert.mesh.config.workloads import Workload
+    from meshcert.mesh.security.authz.policies import applies, parse_policy
+    from meshcert.mesh.view import MeshView
+
+    def pod(labels: dict[str, str]) -> Workload:
+        return Workload("foo", "p", labels, "sa", "10.0.0.1", "n", True, "", False, True)
+
+    gateway = pod({"gateway.networking.k8s.io/gateway-name": "httpbin-gateway"})
+    sidecar = pod({"app": "httpbin"})
+    attached = parse_policy({"metadata": {"namespace": "foo", "name": "p"}, "spec": {
+        "targetRefs": [{"kind": "Gateway", "group": "gateway.networking.k8s.io",
+                        "name": "httpbin-gateway"}]}})  # fmt: skip
+    view = MeshView()
+    assert applies(view, attached, gateway)
+    assert not applies(view, attached, sidecar)
