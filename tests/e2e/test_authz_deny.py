@@ -77,3 +77,21 @@ def test_the_denial_the_client_sees(page: E2ELab) -> None:
     assert "content-type: text/plain" in out.lines
     assert "server: envoy" in out.lines
     assert out.lines[-1] == "RBAC: access denied"
+
+
+def test_a_deny_policy_without_rules_is_rejected(page: E2ELab) -> None:
+    """Istio's validation webhook (pkg/config/validation ValidateAuthorizationPolicy): a DENY
+    policy needs rules; kubectl prints the webhook's denial."""
+    out = page.sh(
+        "kubectl apply -f -",
+        input="apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata:\n"
+        "  name: deny-all\n  namespace: foo\nspec:\n  action: DENY\n",
+        check=False,
+    )
+    assert out.returncode == 1
+    assert out.stderr == (
+        'Error from server: error when creating "STDIN": admission webhook '
+        '"validation.istio.io" denied the request: configuration is invalid: invalid policy '
+        "deny-all.foo: DENY action without `rules` is meaningless as it will never be "
+        "triggered, add an empty rule `{}` if you want it be triggered for every request\n"
+    )
