@@ -183,7 +183,6 @@ def trace(handshake: Handshake, client: ClientTls) -> str:
     lines += [f"{v} (IN), TLS handshake, Certificate (11):"]
     if handshake.failure == tls.VERIFY:
         lines.append(f"{v} (OUT), TLS alert, unknown CA (560):")
-        lines.append(f"SSL certificate problem: {handshake.detail}")
         return "".join(f"* {line}\n" for line in lines)
     lines += [f"{v} (IN), TLS handshake, CERT verify (15):",
               f"{v} (IN), TLS handshake, Finished (20):",
