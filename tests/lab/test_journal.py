@@ -208,3 +208,26 @@ def test_writes_go_on_after_the_zeros_when_reopened(tmp_path: Path) -> None:
     assert len(lines) == 9
     assert b"\0" not in path.read_bytes()
     assert _state(_restored(tmp_path)) == _state(cluster)
+
+
+def test_an_object_changed_several_times_in_one_request_is_journaled_once(
+    tmp_path: Path,
+) -> None:
+    cluster, journal = _journaled(tmp_path)
+    cms = cluster.kind("", "configmaps")
+    with cluster.transaction():  # one request: four changes of cm-a, one of cm-b
+        cluster.create(cms, _configmap("cm-a", "1"), "default")
+        cluster.update(cms, _configmap("cm-a", "2"), "default", "cm-a")
+        cluster.create(cms, _configmap("cm-b"), "default")
+        cluster.delete(cms, "default", "cm-a")
+        cluster.create(cms, _configmap("cm-a", "3"), "default")
+    journal.close()
+    lines = (tmp_path / "journal.jsonl").read_text().splitlines()
+    changes = json.loads(lines[0])["changes"]
+    assert [(c["type"], c["object"]["metadata"]["name"]) for c in changes] == [
+        ("ADDED", "cm-b"),
+        ("ADDED", "cm-a"),
+    ]
+    restored = _restored(tmp_path)
+    assert _state(restored) == _state(cluster)
+    assert restored.store.resource_version == cluster.store.resource_version

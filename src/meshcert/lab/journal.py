@@ -49,8 +49,19 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_cir
 
 
 def encode_commit(events: list[WatchEvent]) -> bytes:
-    """One journal line: every change of one request, so a replay applies all or none."""
-    line = {"changes": [encode_change(e) for e in events]}
+    """One journal line: the changes of one request, so a replay applies all or none.
+
+    A line is replayed whole, so of an object changed several times in one request (a new
+    Deployment is written five times while its controllers settle) only the last change is
+    kept: the objects after the replay, and the counter (the last change has the highest
+    resourceVersion), come out the same.
+    """
+    last: dict[tuple[str, str, str, str], int] = {}
+    for index, event in enumerate(events):
+        meta = event.object["metadata"]
+        last[(*event.kind.key, str(meta.get("namespace", "")), str(meta["name"]))] = index
+    kept = sorted(last.values())
+    line = {"changes": [encode_change(events[i]) for i in kept]}
     return _ENCODER.encode(line).encode() + b"\n"
 
 
