@@ -357,3 +357,11 @@ def test_cors_preflight_is_not_checked(lab: Cluster) -> None:
                  "-H", "Access-Control-Request-Method: GET")  # fmt: skip
     assert call(lab, *preflight, *bearer("invalidToken"))[0] == 200
     assert call(lab, "-X", "OPTIONS", *bearer("invalidToken"))[0] == 401
+
+
+def test_authorization_without_the_bearer_prefix_is_no_token(lab: Cluster) -> None:
+    # extractor.cc: the value prefix "Bearer " must occur; Basic credentials are not a JWT
+    t.apply(lab, policy(SAMPLE_RULE))
+    assert call(lab, "-H", "Authorization: Basic dXNlcjpwYXNz")[0] == 200
+    # the token is the run of base64url characters and dots after the prefix
+    assert call(lab, "-H", f"Authorization: Bearer {DEMO}, more")[0] == 200

@@ -54,7 +54,7 @@ KIND = "RequestAuthentication"
 GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 # (issuer, jwksUri) -> the JWKS text istiod fetched, or None when the fetch failed
 KeyResolver = Callable[[str, str], str | None]
-_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=")
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
 _SPACE_DELIMITED = ("permission", "scope")
 MAX_URI_PATH = 256  # filter.cc MaximumUriLength
 
@@ -203,7 +203,7 @@ def _extract_after(value: str, start: int) -> str:
     """extractor.cc extractJWT: the run of base64url characters and dots after the prefix."""
     begin = next((i for i in range(start, len(value)) if value[i] in _TOKEN_CHARS), None)
     if begin is None:
-        return value[start:]
+        return value  # "for backwards compatibility ... returns value_str as-is"
     end = next((i for i in range(begin, len(value)) if value[i] not in _TOKEN_CHARS), len(value))
     return value[begin:end]
 
@@ -221,8 +221,11 @@ def _cookies(request: HttpRequest) -> dict[str, str]:
 
 
 def _tokens(rule: JwtRule, request: HttpRequest) -> list[_Token]:
+    """ExtractorImpl::extract: header locations (keyed and ordered by name + prefix), then
+    query parameters, then cookies (each ordered by name)."""
     tokens: list[_Token] = []
-    for location in rule.header_locations:
+    headers = {loc.name.lower() + loc.prefix: loc for loc in rule.header_locations}
+    for _, location in sorted(headers.items()):
         values = [v for n, v in request.headers if n == location.name.lower()]
         if not values:
             continue
@@ -235,10 +238,11 @@ def _tokens(rule: JwtRule, request: HttpRequest) -> list[_Token]:
         tokens.append(_Token(value, location.name.lower()))
     if rule.param_locations and request.query:
         params = dict(reversed(parse_qsl(request.query, keep_blank_values=True)))
-        tokens.extend(_Token(params[p]) for p in rule.param_locations if p in params)
+        names = sorted(set(rule.param_locations))
+        tokens.extend(_Token(params[p]) for p in names if p in params)
     if rule.from_cookies:
         jar = _cookies(request)
-        tokens.extend(_Token(jar[c]) for c in rule.from_cookies if c in jar)
+        tokens.extend(_Token(jar[c]) for c in sorted(set(rule.from_cookies)) if c in jar)
     return tokens
 
 
