@@ -250,14 +250,18 @@ class Cluster:
         dry_run: bool = False,
         field_manager: str = "",
         dropped: builtins.list[str] | None = None,
+        owned: bool = False,
     ) -> Obj:
-        """Replace an object (PUT). Honours the resourceVersion precondition when given."""
+        """Replace an object (PUT). Honours the resourceVersion precondition when given.
+        `owned`: the caller hands `obj` over (a copy nobody else holds), as `create`."""
         with self.transaction():
-            meta = obj.get("metadata")
-            if subresource == "status" and dropped is None and isinstance(meta, dict):
+            given = obj.get("metadata")
+            if owned:
+                pass  # the caller's copy is the cluster's now
+            elif subresource == "status" and dropped is None and isinstance(given, dict):
                 # A status write keeps everything of the stored object but its status (see
                 # `_replace`): only the top level and metadata are changed here.
-                obj = {**obj, "metadata": dict(meta)}
+                obj = {**obj, "metadata": dict(given)}
             else:
                 obj = clone(obj)
             self._decode(kind, obj, dropped)

@@ -92,9 +92,10 @@ def write_status(cluster: Cluster, kind: ResourceKind, obj: Obj, status: dict[st
 
 
 def write_object(cluster: Cluster, kind: ResourceKind, new: Obj) -> Obj:
-    """Write spec/metadata changes made to a copy (through admission, like any client)."""
+    """Write spec/metadata changes made to a copy (through admission, like any client); the
+    copy is handed over to the cluster."""
     meta = new["metadata"]
-    return cluster.update(kind, new, str(meta.get("namespace", "")), str(meta["name"]))
+    return cluster.update(kind, new, str(meta.get("namespace", "")), str(meta["name"]), owned=True)
 
 
 def pod_from_template(owner: Obj, template: dict[str, Any], **labels: str) -> Obj:
