@@ -286,6 +286,7 @@ def test_forward_original_token_and_outputs(lab: Cluster) -> None:
         "    outputClaimToHeaders:\n"
         "    - {header: x-jwt-foo, claim: foo}\n"
         "    - {header: x-jwt-exp, claim: exp}\n"
+        "    - {header: x-jwt-groups, claim: groups}\n"
     )
     t.apply(lab, policy(rule))
     seen = seen_headers(lab, *bearer(DEMO), "-H", "x-jwt-foo: spoofed")
@@ -293,6 +294,7 @@ def test_forward_original_token_and_outputs(lab: Cluster) -> None:
     assert seen["x-jwt-payload"] == DEMO.split(".")[1]
     assert seen["x-jwt-foo"] == "bar"
     assert seen["x-jwt-exp"] == "4685989700"
+    assert "x-jwt-groups" not in seen  # the demo token has no groups claim
     # without a token the filter still strips the headers it owns
     assert "x-jwt-foo" not in seen_headers(lab, "-H", "x-jwt-foo: spoofed")
 
@@ -365,3 +367,11 @@ def test_authorization_without_the_bearer_prefix_is_no_token(lab: Cluster) -> No
     assert call(lab, "-H", "Authorization: Basic dXNlcjpwYXNz")[0] == 200
     # the token is the run of base64url characters and dots after the prefix
     assert call(lab, "-H", f"Authorization: Bearer {DEMO}, more")[0] == 200
+
+
+def test_list_claims_go_to_headers_as_base64_json(lab: Cluster) -> None:
+    # authenticator.cc addJWTClaimToHeader: a list claim is the base64 of its JSON
+    rule = SAMPLE_RULE + "    outputClaimToHeaders:\n    - {header: x-jwt-groups, claim: groups}\n"
+    t.apply(lab, policy(rule))
+    seen = seen_headers(lab, *bearer(internet.GROUPS_SCOPE_JWT.strip()))
+    assert base64.b64decode(seen["x-jwt-groups"]) == b'["group1","group2"]'

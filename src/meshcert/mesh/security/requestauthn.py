@@ -34,6 +34,7 @@ simulation supplies; without one, fetched keys count as not fetched.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -266,16 +267,23 @@ def _claim(payload: Mapping[str, Any], path: str) -> Any:
 
 
 def _claim_text(value: Any) -> str | None:
-    """authenticator.cc addJWTClaimToHeader: strings, numbers and booleans only."""
+    """authenticator.cc addJWTClaimToHeader: strings as they are, numbers without a fraction
+    as integers, booleans as true/false, lists and objects as base64 of their JSON; an
+    empty value adds no header."""
     if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return None
+        text = "true" if value else "false"
+    elif isinstance(value, str):
+        text = value
+    elif isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        text = str(int(value))
+    elif isinstance(value, float):
+        text = repr(value)
+    elif isinstance(value, list | dict):
+        encoded = json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+        text = base64.b64encode(encoded).decode()
+    else:
+        return None
+    return text or None
 
 
 def _verify_token(view: MeshView, rule: JwtRule, token: _Token, now: float,
@@ -311,15 +319,16 @@ def _provider(view: MeshView, rule: JwtRule, request: HttpRequest, now: float,
             outcome.status = verified
             return outcome
         outcome.payloads.append((rule, verified))
+        # handleGoodJwt: the payload header, the claim headers, then the token goes
         if rule.output_payload_to_header:
             outcome.request = _add_header(outcome.request, rule.output_payload_to_header,
                                           verified.payload_b64)  # fmt: skip
-        if not rule.forward_original_token and token.header:
-            outcome.request = outcome.request.without_header(token.header)
         for header, claim in rule.output_claim_to_headers:
             text = _claim_text(_claim(verified.payload, claim))
             if text is not None:
-                outcome.request = outcome.request.with_header(header, text)
+                outcome.request = _add_header(outcome.request, header, text)
+        if not rule.forward_original_token and token.header:
+            outcome.request = outcome.request.without_header(token.header)
     return outcome
 
 
@@ -355,7 +364,7 @@ def _normalized(rule: JwtRule, payload: Mapping[str, Any]) -> dict[str, Any]:
     claims = dict(payload)
     for name in (*_SPACE_DELIMITED, *rule.space_delimited_claims):
         if isinstance(claims.get(name), str):
-            claims[name] = claims[name].split()
+            claims[name] = [part for part in claims[name].split(" ") if part]
     return claims
 
 
