@@ -13,17 +13,22 @@ from __future__ import annotations
 import base64
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 import traffic_lab as t
+import yaml
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from meshcert.kube.cluster import Cluster
 from meshcert.mesh import internet
+from meshcert.mesh.exchanges import HttpRequest
 from meshcert.mesh.security.jwks import public_jwk
 from meshcert.mesh.security.jwt_tokens import sign_jwt
+from meshcert.mesh.security.requestauthn import Authenticated, authenticate
+from meshcert.mesh.view import MeshView
 
 ISSUER = "testing@secure.istio.io"
 JWKS_URI = "https://raw.githubusercontent.com/istio/istio/release-1.26/security/tools/jwt/samples/jwks.json"
@@ -375,3 +380,34 @@ def test_list_claims_go_to_headers_as_base64_json(lab: Cluster) -> None:
     t.apply(lab, policy(rule))
     seen = seen_headers(lab, *bearer(internet.GROUPS_SCOPE_JWT.strip()))
     assert base64.b64decode(seen["x-jwt-groups"]) == b'["group1","group2"]'
+
+
+def test_the_verdict_authorization_reads() -> None:
+    # what AuthorizationPolicy matches on: requestPrincipals `iss/sub`, request.auth.claims
+    # with scope split on spaces (policy_applier.go NormalizePayloadInMetadata)
+    key = ec.generate_private_key(ec.SECP256R1())
+    jwks = json.dumps({"keys": [public_jwk(key, "k")]})
+    docs = yaml.safe_load_all(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: web, namespace: foo, labels: {{app: web}}}}
+spec: {{containers: [{{name: web, image: nginx}}, {{name: istio-proxy, image: proxyv2}}]}}
+---
+apiVersion: security.istio.io/v1
+kind: RequestAuthentication
+metadata: {{name: jwt, namespace: foo}}
+spec: {{jwtRules: [{{issuer: me, jwks: '{jwks}'}}]}}
+""")
+    view = MeshView.from_manifests(docs)
+    workload = view.workload("foo", "web")
+    assert workload is not None
+    signed = sign_jwt({"iss": "me", "sub": "alice", "scope": "read write"}, key, kid="k")
+    request = HttpRequest("GET", "web", "/", headers=(("authorization", f"Bearer {signed}"),))
+    got = authenticate(view, workload, request, datetime.now(UTC))
+    assert isinstance(got, Authenticated)
+    assert got.principal == "me/alice"
+    assert got.claims["scope"] == ["read", "write"]
+    assert got.request.header("authorization") is None
+    anonymous = authenticate(view, workload, HttpRequest("GET", "web", "/"), datetime.now(UTC))
+    assert isinstance(anonymous, Authenticated)
+    assert (anonymous.principal, dict(anonymous.claims)) == ("", {})
