@@ -66,7 +66,9 @@ def admit_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool
 
 def admit_ztunnel(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
     """Whether the ztunnel of an ambient workload lets a connection through (L4 policy only;
-    False: the connection is closed)."""
+    False: the connection is closed): PeerAuthentication STRICT, then AuthorizationPolicy."""
+    if not mtls.ztunnel_accepts(view, workload, port, peer):
+        return False
     return authorization.authorize_ztunnel(view, workload, port, peer)
 
 

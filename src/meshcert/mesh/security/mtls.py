@@ -168,6 +168,17 @@ def accepts(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
     return mode_for(view, workload, port) != STRICT
 
 
+def ztunnel_accepts(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
+    """Whether the ztunnel in front of an ambient `workload` takes a connection from `peer`.
+    Mesh clients (ambient or sidecar) arrive over HBONE mTLS; under STRICT a connection that
+    bypasses the mesh is closed. DISABLE is not supported in ambient (istio/api
+    security/v1beta1/peer_authentication.proto): it accepts both, as PERMISSIVE does."""
+    client = peer.workload
+    if peer.mtls or (client is not None and (client.ambient or client.has_sidecar)):
+        return True
+    return mode_for(view, workload, port) != STRICT
+
+
 # The client side ------------------------------------------------------------------------------
 
 
@@ -291,4 +302,5 @@ __all__ = [
     "mode_for",
     "namespace_mode",
     "with_client_cert",
+    "ztunnel_accepts",
 ]
