@@ -411,3 +411,17 @@ spec: {{jwtRules: [{{issuer: me, jwks: '{jwks}'}}]}}
     anonymous = authenticate(view, workload, HttpRequest("GET", "web", "/"), datetime.now(UTC))
     assert isinstance(anonymous, Authenticated)
     assert (anonymous.principal, dict(anonymous.claims)) == ("", {})
+
+
+def test_istiod_cannot_fetch_keys_from_a_strict_mtls_workload(lab: Cluster) -> None:
+    # istiod has no sidecar: its plaintext GET to a STRICT workload is reset, so the proxies
+    # get the fake key set (a known pitfall of in-mesh JWKS servers)
+    served = base64.urlsafe_b64encode(internet.JWKS.encode()).decode().rstrip("=")
+    uri = f"http://httpbin.foo.svc.cluster.local:8000/base64/{served}"
+    t.apply(lab, policy(f'  - issuer: "{ISSUER}"\n    jwksUri: "{uri}"\n'))
+    t.apply(
+        lab,
+        "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\n"
+        "metadata: {name: default, namespace: foo}\nspec: {mtls: {mode: STRICT}}\n",
+    )
+    assert call(lab, *bearer(DEMO))[2] == "Jwks doesn't have key to match kid or alg from Jwt"
