@@ -206,3 +206,18 @@ def test_remote_ip_from_x_forwarded_for(xff: str | None, trusted: int, gateway: 
     headers = (("x-forwarded-for", xff),) if xff else ()
     request = HttpRequest("GET", "h", headers=headers)
     assert remote_ip("10.0.0.5", request, trusted, gateway) == expected
+
+
+def test_every_request_key_is_http_only() -> None:
+    # generator.go: request.* attributes error on TCP ("is HTTP only"); in a DENY rule the
+    # clause is dropped, in an ALLOW rule the rule matches nothing
+    from meshcert.mesh.security.authz.matching import rule_match
+    from meshcert.mesh.security.authz.policies import parse_rule
+
+    when = {"when": [{"key": "request.experimental.inline.headers[x-token]", "values": ["a"]}]}
+    rule = parse_rule(when)
+    tcp = attrs()
+    assert rule_match(rule, tcp, Policy("foo", "p", "DENY", (rule,), None, ()))
+    assert not rule_match(rule, tcp, Policy("foo", "p", "ALLOW", (rule,), None, ()))
+    http = attrs(request=HttpRequest("GET", "h", headers=(("x-token", "a"),)))
+    assert rule_match(rule, http, Policy("foo", "p", "ALLOW", (rule,), None, ()))

@@ -43,7 +43,7 @@ from .policies import Clause, Policy, Rule
 
 SPIFFE = "spiffe://"
 HTTP_ONLY = frozenset({"host", "method", "path", "request.auth.principal"})
-HTTP_ONLY_PREFIXES = ("request.headers", "request.auth.")
+HTTP_ONLY_PREFIXES = ("request.",)  # headers, auth, experimental.inline.headers
 UNMODELLED = ("connection.sni", "experimental.envoy.filters.")
 TCP_KEYS = frozenset(
     {
@@ -302,8 +302,8 @@ def value_match(key: str, value: str, attrs: Attributes, policy: Policy) -> bool
         return header_match(value, request.method)
     if key == "path":
         return path_match(value, attrs.path)
-    if key.startswith("request.headers"):
-        names = bracket_names(key, "request.headers")
+    if key.startswith(("request.headers", "request.experimental.inline.headers")):
+        names = bracket_names(key, key.split("[", 1)[0])
         if len(names) != 1:
             return False
         found = [v for n, v in request.headers if n == names[0].lower()]
@@ -354,8 +354,8 @@ def _value_predicate(key: str, value: str, policy: Policy) -> Predicate:
             return False
 
         return principal
-    if key.startswith("request.headers["):
-        names = bracket_names(key, "request.headers")
+    if key.startswith(("request.headers[", "request.experimental.inline.headers[")):
+        names = bracket_names(key, key.split("[", 1)[0])
         if len(names) != 1:
             return lambda a: False
         header = names[0].lower()
