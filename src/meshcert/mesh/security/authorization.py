@@ -166,4 +166,12 @@ def authorize_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> 
     return decide(view, workload, attrs) is None
 
 
-__all__ = ["RBAC_DENIED", "Enforced", "authorize_http", "authorize_tcp", "decide", "enforced"]
+__all__ = [
+    "RBAC_DENIED",
+    "Enforced",
+    "authorize_http",
+    "authorize_tcp",
+    "authorize_ztunnel",
+    "decide",
+    "enforced",
+]
