@@ -52,7 +52,10 @@ def test_up_detach_then_kubectl_env_and_down(shell: Shell) -> None:
     assert config["users"][0]["user"]["token"] == files.read(files.token)
 
     env = shell.meshcert("lab", "env")
-    assert (env.returncode, env.stdout) == (0, f"export KUBECONFIG={shell.default_kubeconfig}\n")
+    assert (env.returncode, env.stdout) == (
+        0,
+        f'export KUBECONFIG={shell.default_kubeconfig}\nexport PATH={shell.home / "bin"}:"$PATH"\n',
+    )
 
     pid = files.read_int(files.pid)
     assert pid is not None
@@ -93,7 +96,7 @@ def test_up_merges_into_an_existing_kubeconfig_and_down_leaves_the_rest(
         BASE_NAMESPACES
     )
     env = shell.meshcert("lab", "env", "--kubeconfig", str(path))
-    assert env.stdout == f"export KUBECONFIG='{path}'\n"
+    assert env.stdout.splitlines()[0] == f"export KUBECONFIG='{path}'"
 
     down = shell.meshcert("lab", "down", "--kubeconfig", str(path))
     assert down.returncode == 0, down.stderr

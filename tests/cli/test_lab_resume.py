@@ -138,7 +138,7 @@ def test_a_crashed_lab_can_be_inspected_and_discarded(shell: Shell) -> None:
 
     env = shell.meshcert("lab", "env")
     assert env.returncode == 0
-    assert env.stdout == f"export KUBECONFIG={shell.default_kubeconfig}\n"
+    assert env.stdout.splitlines()[0] == f"export KUBECONFIG={shell.default_kubeconfig}"
     assert "the lab is stopped" in env.stderr
     assert "meshcert lab up --resume" in env.stderr
 

@@ -121,7 +121,8 @@ def down(kubeconfig: KubeconfigOption = None) -> None:
 
 @lab_app.command("env")
 def env(kubeconfig: KubeconfigOption = None) -> None:
-    """Print the shell line that points kubectl at the lab: eval "$(meshcert lab env)"."""
+    """Print the shell lines that point kubectl, istioctl and helm at the lab:
+    eval "$(meshcert lab env)"."""
     from meshcert.lab.errors import LabError, NoLab
     from meshcert.lab.state import LabFiles
 
@@ -141,7 +142,12 @@ def env(kubeconfig: KubeconfigOption = None) -> None:
         output.console(stderr=True).print(
             f"[yellow]Note:[/] the lab is stopped; bring it back with [cyan]{resume}[/]."
         )
+    from meshcert.lab.shims import install_shims
+
+    shims = install_shims(options.home)
     print(f"export KUBECONFIG={shlex.quote(str(options.kubeconfig))}")
+    # istioctl and helm for the lab, ahead of any installed ones (meshcert istioctl|helm)
+    print(f'export PATH={shlex.quote(str(shims))}:"$PATH"')
 
 
 @lab_app.command("gateway-api")

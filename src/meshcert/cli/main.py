@@ -1,7 +1,8 @@
 """The Typer app behind the `meshcert` console script, and `main()`.
 
 `app` is built on first use, so `main()` can serve `lab up --detach` without loading Typer
-(see `quick_up`).
+(see `quick_up`). `meshcert istioctl ...` and `meshcert helm ...` pass every argument to the
+lab's tools (`workstation`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ def build_app() -> typer.Typer:
 
     from .jwt_commands import jwt_app
     from .lab_commands import lab_app
+    from .tool_commands import add_tool_commands
 
     app = typer.Typer(
         name="meshcert",
@@ -33,6 +35,7 @@ def build_app() -> typer.Typer:
     )
     app.add_typer(lab_app, name="lab")
     app.add_typer(jwt_app, name="jwt")
+    add_tool_commands(app)
     return app
 
 
@@ -45,6 +48,10 @@ def __getattr__(name: str) -> Any:
 def main() -> None:
     """Run the CLI; an unexpected failure is one line on stderr and exit code 1."""
     try:
+        if sys.argv[1:2] in (["istioctl"], ["helm"]):  # no Typer: every argument is the tool's
+            from . import workstation
+
+            sys.exit(workstation.run(sys.argv[1], sys.argv[2:]))
         code = quick_up.run(sys.argv[1:])
         if code is not None:
             sys.exit(code)

@@ -138,6 +138,45 @@ def remove_entry(path: Path, name: str = CONTEXT) -> bool:
     return True
 
 
+def resolve_target(paths: list[Path], context: str | None = None) -> KubeconfigEntry:
+    """The server, CA and token a client uses, as kubectl resolves them: the files merged in
+    order (the first file to set a name wins, `current-context` from the first that has one),
+    then `context` or the current context. Raises LabStateError with kubectl's wording."""
+    merged: dict[str, dict[str, Any]] = {s: {} for s in _SECTIONS}
+    current = ""
+    for path in paths:
+        config = read(path.expanduser())
+        if config is None:
+            continue
+        current = current or str(config.get("current-context") or "")
+        for section in _SECTIONS:
+            for item in config.get(section) or []:
+                name = _name(item)
+                if isinstance(name, str):
+                    merged[section].setdefault(name, item)
+    chosen = context or current
+    if not chosen:
+        raise LabStateError("current-context is not set in the kubeconfig; start a lab with "
+                            "`meshcert lab up` or pass --context")  # fmt: skip
+    ctx = (merged["contexts"].get(chosen) or {}).get("context")
+    if not isinstance(ctx, dict):
+        raise LabStateError(f"context was not found for specified context: {chosen}")
+    cluster = (merged["clusters"].get(str(ctx.get("cluster"))) or {}).get("cluster") or {}
+    user = (merged["users"].get(str(ctx.get("user"))) or {}).get("user") or {}
+    server = str(cluster.get("server") or "")
+    if not server:
+        raise LabStateError(f'cluster has no server defined (context "{chosen}")')
+    ca = b""
+    if cluster.get("certificate-authority-data"):
+        ca = base64.b64decode(str(cluster["certificate-authority-data"]))
+    elif cluster.get("certificate-authority"):
+        try:
+            ca = Path(str(cluster["certificate-authority"])).expanduser().read_bytes()
+        except OSError as exc:
+            raise LabStateError(f"cannot read the cluster's CA file: {exc.strerror}") from exc
+    return KubeconfigEntry(chosen, server, ca, str(user.get("token") or ""))
+
+
 def _real(path: Path) -> Path:
     """Write through a symlinked kubeconfig rather than replacing the link."""
     return path.expanduser().resolve()
@@ -151,5 +190,6 @@ __all__ = [
     "merge",
     "read",
     "remove_entry",
+    "resolve_target",
     "write",
 ]

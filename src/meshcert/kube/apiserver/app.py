@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket
 from .. import errors
 from ..cluster import Cluster
 from ..errors import KubeError
-from . import bodies, discovery, exec_ws, podlogs, resources, watching
+from . import bodies, discovery, exec_ws, podlogs, resources, watching, workstation
 from .paths import Group, GroupVersion, ResourceTarget, parse
 
 log = logging.getLogger("meshcert.apiserver")
@@ -105,6 +105,8 @@ class ApiApp:
         if not self._authorized(tenant, request.headers.get("authorization", "")):
             raise errors.Unauthorized("Unauthorized")
         cluster = tenant.cluster
+        if path == workstation.PATH:
+            return await workstation.serve_run(request, cluster)
         accept = request.headers.get("accept", "")
         if path in ("/api", "/apis"):
             core = path == "/api"

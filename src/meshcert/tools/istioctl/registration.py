@@ -4,6 +4,7 @@ hook, the control-plane controller and the `istioctl` and `helm` programs (every
 from __future__ import annotations
 
 from meshcert.kube.cluster import Cluster
+from meshcert.kube.execution import workstation
 from meshcert.mesh import controlplane, injection
 
 from .program import istioctl_program
@@ -16,3 +17,6 @@ def register(cluster: Cluster) -> None:
     controlplane.register(cluster)
     cluster.programs.register("istioctl", istioctl_program)
     cluster.programs.register("helm", helm_program)
+    # and on the candidate's machine: `meshcert istioctl|helm`, the shims of `meshcert lab env`
+    workstation.allow(cluster, "istioctl")
+    workstation.allow(cluster, "helm")
