@@ -425,3 +425,20 @@ def test_istiod_cannot_fetch_keys_from_a_strict_mtls_workload(lab: Cluster) -> N
         "metadata: {name: default, namespace: foo}\nspec: {mtls: {mode: STRICT}}\n",
     )
     assert call(lab, *bearer(DEMO))[2] == "Jwks doesn't have key to match kid or alg from Jwt"
+
+
+def test_istiod_keeps_the_keys_it_fetched(lab: Cluster) -> None:
+    # jwks_resolver.go: fetched keys are cached (refreshed every 20 minutes; a failed refresh
+    # keeps them), so the key server going away does not break verification
+    keys = t.deployment("keys", "docker.io/kennethreitz/httpbin", port=80, sidecar=False)
+    t.create(lab, keys, "foo")
+    t.create(lab, t.service("keys", 80), "foo")
+    served = base64.urlsafe_b64encode(internet.JWKS.encode()).decode().rstrip("=")
+    uri = f"http://keys.foo.svc.cluster.local/base64/{served}"
+    t.apply(lab, policy(f'  - issuer: "{ISSUER}"\n    jwksUri: "{uri}"\n'))
+    assert call(lab, *bearer(DEMO))[0] == 200
+    lab.delete(lab.kind("apps", "deployments"), "foo", "keys")
+    lab.delete(lab.kind("", "services"), "foo", "keys")
+    gone = t.curl(lab, "-s", "-o", "/dev/null", "-w", "%{http_code}", uri, namespace="foo")
+    assert gone.stdout == b"000"
+    assert call(lab, *bearer(DEMO))[0] == 200

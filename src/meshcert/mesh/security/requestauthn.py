@@ -178,17 +178,17 @@ def rules_for(view: MeshView, workload: Workload) -> tuple[JwtRule, ...]:
 
 
 def _keys(view: MeshView, rule: JwtRule, keys: KeyResolver | None) -> Jwks:
-    """The key set the proxy holds for `rule` (inline, or as istiod fetched it)."""
-    memo_key = ("requestauthn-jwks", rule.issuer, rule.jwks_uri, rule.jwks)
-    found = view.memo(memo_key)
-    if isinstance(found, Jwks):
-        return found
+    """The key set the proxy holds for `rule` (inline, or as istiod fetched it), parsed once
+    per view and text."""
     text = rule.jwks
     if not text:
         fetched = keys(rule.issuer, rule.jwks_uri) if keys is not None else None
         text = fetched if fetched else fake_jwks(rule.jwks_uri)
-    jwks = parse_jwks(text)
-    return view.remember(memo_key, jwks)  # type: ignore[no-any-return]
+    memo_key = ("requestauthn-jwks", text)
+    found = view.memo(memo_key)
+    if isinstance(found, Jwks):
+        return found
+    return view.remember(memo_key, parse_jwks(text))  # type: ignore[no-any-return]
 
 
 # Token extraction -----------------------------------------------------------------------------

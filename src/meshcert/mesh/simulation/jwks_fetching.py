@@ -9,7 +9,10 @@ workload (its STRICT mTLS resets istiod's plaintext connection; an https URI to 
 app fails the handshake) and public hosts come from the simulated internet. A status outside
 2xx, an unresolvable name or a failed connection is a failed fetch (None).
 
-Results are remembered per configuration view, as istiod caches keys between pushes.
+istiod caches what it fetched (pilot/pkg/model/jwks_resolver.go): a key set is kept and only
+refreshed every 20 minutes (PILOT_JWT_PUB_KEY_REFRESH_INTERVAL), so a key server that changes
+its keys is seen up to 20 minutes of lab time later; a failed fetch is retried, here at the
+next configuration change. The cache lives in `cluster.extensions["mesh.jwks_cache"]`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from . import dns
 from .hops import Hop
 
 OPENID_SUFFIX = "/.well-known/openid-configuration"
+CACHE_KEY = "mesh.jwks_cache"
+REFRESH_INTERVAL = 20 * 60.0  # seconds (PILOT_JWT_PUB_KEY_REFRESH_INTERVAL)
 USER_AGENT = "Go-http-client/1.1"
 
 
@@ -74,14 +79,23 @@ def _fetch(hop: Hop, issuer: str, jwks_uri: str) -> str | None:
 
 
 def istiod_keys(hop: Hop) -> KeyResolver:
-    """The key resolver the proxies of `hop`'s view get: istiod's fetch, remembered."""
+    """The key resolver the proxies of `hop`'s view get: istiod's cached fetch (a failure is
+    remembered for the view, so it is retried after the next configuration change)."""
 
     def resolve(issuer: str, jwks_uri: str) -> str | None:
-        key = ("istiod-jwks", issuer, jwks_uri)
-        found = hop.view.memo(key)
-        if found is None:
-            found = hop.view.remember(key, _fetch(hop, issuer, jwks_uri) or False)
-        return found if isinstance(found, str) else None
+        cache = hop.cluster.extensions.setdefault(CACHE_KEY, {})
+        now = hop.now.timestamp()
+        entry = cache.get((issuer, jwks_uri))
+        if entry is not None and now - entry[0] < REFRESH_INTERVAL:
+            return str(entry[1])
+        failed = ("istiod-jwks-failed", issuer, jwks_uri)
+        if hop.view.memo(failed) is None:
+            fetched = _fetch(hop, issuer, jwks_uri)
+            if fetched is not None:
+                cache[(issuer, jwks_uri)] = (now, fetched)
+                return fetched
+            hop.view.remember(failed, True)
+        return str(entry[1]) if entry is not None else None  # a failed refresh keeps keys
 
     return resolve
 
