@@ -3,6 +3,9 @@ kube-system to run istioctl in, and the real kubectl."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,6 +36,26 @@ Istioctl = Callable[..., str]
 
 @pytest.fixture
 def istioctl(api: RunningApi) -> Istioctl:
+    """Run istioctl as the pages do, on the candidate's machine (`meshcert istioctl`, what the
+    shim of `meshcert lab env` runs), against the served lab; its stdout (must succeed)."""
+
+    def run(*args: str, input: str | None = None) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "meshcert.cli.main", "istioctl", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**api.env, "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
+            timeout=120,
+        )
+        assert done.returncode == 0, f"istioctl {' '.join(args)}: {done.stderr}"
+        return done.stdout
+
+    return run
+
+
+@pytest.fixture
+def istioctl_in_pod(api: RunningApi) -> Istioctl:
     """Run istioctl in the toolbox pod through `kubectl exec`; its stdout (must succeed)."""
 
     def run(*args: str, input: str | None = None) -> str:

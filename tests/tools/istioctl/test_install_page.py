@@ -165,3 +165,12 @@ def test_verify_install(api: RunningApi, istioctl: Istioctl) -> None:
     out = istioctl("verify-install")
     assert "✔ Deployment: istiod.istio-system checked successfully" in out
     assert out.endswith("✔ Istio is installed and verified successfully\n")
+
+
+def test_istioctl_in_a_pod_and_on_the_workstation_agree(
+    api: RunningApi, istioctl: Istioctl, istioctl_in_pod: Istioctl
+) -> None:
+    """The same istioctl answers from the candidate's machine and from inside a pod."""
+    istioctl("install", "-y")
+    assert istioctl("version") == istioctl_in_pod("version")
+    assert istioctl("tag", "list") == istioctl_in_pod("tag", "list")
