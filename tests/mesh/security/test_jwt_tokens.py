@@ -12,11 +12,19 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meshcert.mesh import internet
 from meshcert.mesh.security.jwks import fake_jwks, parse_jwks, public_jwk
 from meshcert.mesh.security.jwt_status import Status, response_details
-from meshcert.mesh.security.jwt_tokens import Jwt, check_time, parse_jwt, verify_signature
+from meshcert.mesh.security.jwt_tokens import (
+    Jwt,
+    check_time,
+    parse_jwt,
+    sign_jwt,
+    verify_signature,
+)
 
 
 def parsed(token: str) -> Jwt:
@@ -80,3 +88,32 @@ def test_access_log_details() -> None:
     assert response_details(Status.JWT_VERIFICATION_FAIL) == (
         "jwt_authn_access_denied{Jwt_verification_fails}"
     )
+
+
+SAMPLE_KID = "DHFbpoIUqrY8t2zpA2qXfCmr5VO5ZEr4RzHU_-envvQ"
+_KEY = load_pem_private_key(internet.SAMPLE_KEY_PEM.encode(), None)
+_SAMPLE_KEYS = parse_jwks(internet.JWKS)
+_REGISTERED = {"iss", "sub", "aud", "exp", "nbf", "iat", "jti"}  # typed by jwt_verify_lib
+_CLAIMS = st.dictionaries(
+    st.text(min_size=1, max_size=8).filter(lambda k: k not in _REGISTERED),
+    st.one_of(st.text(max_size=12), st.integers(0, 2**40), st.booleans(),
+              st.lists(st.text(max_size=6), max_size=3)),
+    max_size=5,
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(claims=_CLAIMS, flip=st.integers(0, 10**6))
+def test_signed_claims_verify_and_any_change_breaks_them(
+    claims: dict[str, object], flip: int
+) -> None:
+    token = sign_jwt(claims, _KEY, kid=SAMPLE_KID)
+    jwt = parsed(token)
+    assert verify_signature(jwt, _SAMPLE_KEYS) is Status.OK
+    assert dict(jwt.payload) == claims
+    # change one character of the payload section: never a valid token
+    head, body, sig = token.split(".")
+    index = flip % len(body)
+    swapped = "A" if body[index] != "A" else "B"
+    forged = parse_jwt(f"{head}.{body[:index]}{swapped}{body[index + 1 :]}.{sig}")
+    assert isinstance(forged, Status) or verify_signature(forged, _SAMPLE_KEYS) is not Status.OK
