@@ -442,3 +442,62 @@ def test_istiod_keeps_the_keys_it_fetched(lab: Cluster) -> None:
     gone = t.curl(lab, "-s", "-o", "/dev/null", "-w", "%{http_code}", uri, namespace="foo")
     assert gone.stdout == b"000"
     assert call(lab, *bearer(DEMO))[0] == 200
+
+
+GATEWAY = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data:
+  mesh: |
+    accessLogFile: /dev/stdout
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway, app: istio-ingressgateway}}
+    spec:
+      containers:
+      - {name: istio-proxy, image: "docker.io/istio/proxyv2:1.26.0", args: [proxy, router],
+         ports: [{containerPort: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: http2, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: foo}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: vs, namespace: foo}
+spec:
+  hosts: ["*"]
+  gateways: [gw]
+  http: [{route: [{destination: {host: httpbin, port: {number: 8000}}}]}]
+"""
+
+
+def test_a_gateway_rejection_is_in_its_access_log(lab: Cluster) -> None:
+    t.apply(lab, GATEWAY)
+    selector = "  selector: {matchLabels: {istio: ingressgateway}}\n"
+    t.apply(lab, policy(SAMPLE_RULE, namespace="istio-system", selector=selector))
+    url = "http://istio-ingressgateway.istio-system/headers"
+    assert call(lab, *bearer("invalidToken"), url=url)[0] == 401
+    assert call(lab, *bearer(DEMO), url=url)[0] == 200
+    pod = t.pod_named(lab, "istio-system", "istio-ingressgateway")["metadata"]["name"]
+    lines = t.logs(lab, "istio-system", pod, "istio-proxy")
+    assert (
+        '"GET /headers HTTP/1.1" 401 - jwt_authn_access_denied{Jwt_is_not_in_the_form' in lines[0]
+    )
+    assert '"GET /headers HTTP/1.1" 200 - via_upstream' in lines[1]

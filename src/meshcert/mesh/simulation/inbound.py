@@ -142,7 +142,10 @@ def _through_gateway(
                                         istiod_keys(hop))  # fmt: skip
     if isinstance(admitted, Rejection):
         reply = envoy.rejection(admitted, hop.now)
-        proxylogs.outbound(hop, workload, request, reply, address=workload.ip, port=port,
+        logged = request
+        if client_ip and request.header("x-forwarded-for") is None:
+            logged = set_header(request, "x-forwarded-for", client_ip)
+        proxylogs.outbound(hop, workload, logged, reply, address=workload.ip, port=port,
                            upstream_host="", cluster="", route="", details=admitted.details,
                            downstream=client_ip)  # fmt: skip
         return Delivery(reply, remote_ip=workload.ip, remote_port=port, via_envoy=True)
