@@ -413,3 +413,22 @@ def test_pod_ip_through_the_passthrough_cluster_is_plaintext(lab: Cluster) -> No
     got = t.curl(lab, "-s", f"http://{ip}:80/ip", namespace="foo")
     assert got.stdout == (b"upstream connect error or disconnect/reset before headers. reset "
                           b"reason: connection termination")  # fmt: skip
+
+
+def test_headless_service_gets_mtls_only_when_every_endpoint_has_a_sidecar(lab: Cluster) -> None:
+    # BestEffortInferServiceMTLSMode: a passthrough (headless) service with an endpoint
+    # without sidecar gets no auto mTLS at all (istio/istio#27376)
+    svc = t.service("httpbin-headless", 8000, 80, selector={"app": "httpbin"})
+    svc["spec"]["clusterIP"] = "None"
+    t.create(lab, svc, "bar")
+
+    def certificates() -> set[bool]:
+        seen = set()
+        for _ in range(6):
+            got = t.curl(lab, "-s", "http://httpbin-headless.bar:8000/headers", namespace="foo")
+            seen.add("X-Forwarded-Client-Cert" in json.loads(got.stdout)["headers"])
+        return seen
+
+    assert certificates() == {True}
+    t.httpbin(lab, "bar", sidecar=False, name="httpbin-plain", with_service=False)
+    assert certificates() == {False}

@@ -21,7 +21,9 @@ mtls_checker.go): a DestinationRule `tls` mode (top level, subset, port level; m
 `destinations.policies`) is used as written; without one, auto mTLS (meshConfig
 enableAutoMtls, default true) sends ISTIO_MUTUAL to endpoints labelled
 `security.istio.io/tlsMode=istio`, except to MESH_EXTERNAL services, services whose namespace
-(or mesh) policy is DISABLE, and endpoints whose own mode on their port is DISABLE.
+(or mesh) policy is DISABLE, endpoints whose own mode on their port is DISABLE, and
+passthrough services (headless, resolution NONE, PASSTHROUGH load balancing) with any
+endpoint lacking a sidecar.
 
 The client certificate header (Envoy forward_client_cert_details APPEND_FORWARD with subject
 and URI, Istio's sidecar default; istio.io authn-policy "Auto mutual TLS"):
@@ -193,6 +195,12 @@ def client_tls_mode(view: MeshView, client: Workload | None, upstream: UpstreamC
     if tls is not None:
         return tls.mode
     if not upstream.auto_mtls or upstream.service.external or not endpoint.has_sidecar:
+        return DISABLE
+    service = upstream.service
+    passthrough = (service.headless or service.resolution == "NONE"
+                   or upstream.policy.load_balancer.simple == "PASSTHROUGH")  # fmt: skip
+    # a passthrough service: mTLS only when every endpoint has a sidecar (istio/istio#27376)
+    if passthrough and any(not e.has_sidecar for e in upstream.endpoints):
         return DISABLE
     if namespace_mode(view, upstream.service.namespace) == DISABLE:
         return DISABLE
