@@ -10,6 +10,8 @@ from meshcert.kube.cluster import Cluster
 from meshcert.kube.execution import ExecContext
 from meshcert.kube.execution.filesystem import FileSystemError
 
+from .analyze import add_analyze_command
+from .analyze.command import DIRECTORIES
 from .commands import Command, Invocation, UsageError, defaults, help_text, parse
 from .install_commands import add_install_commands
 from .tag_commands import add_tag_commands
@@ -24,6 +26,7 @@ ROOT_SHORT = (
 
 def build_root() -> Command:
     root = Command("istioctl", ROOT_SHORT)
+    add_analyze_command(root)
     add_install_commands(root)
     add_tag_commands(root)
     add_version_command(root)
@@ -77,7 +80,16 @@ def run_istioctl(
             raise FileSystemError(path, "No such file or directory")
         return known[path]
 
-    code = execute(cluster, list(argv), out.append, err.append, read_file, lambda: stdin)
+    def list_dir(path: str) -> list[str] | None:
+        prefix = path.rstrip("/") + "/"
+        names = {k[len(prefix) :].split("/", 1)[0] for k in known if k.startswith(prefix)}
+        return sorted(names) if names else None
+
+    token = DIRECTORIES.set(list_dir)
+    try:
+        code = execute(cluster, list(argv), out.append, err.append, read_file, lambda: stdin)
+    finally:
+        DIRECTORIES.reset(token)
     return code, "".join(out), "".join(err)
 
 
@@ -87,4 +99,11 @@ def istioctl_program(ctx: ExecContext) -> int:
     def read_file(path: str) -> bytes:
         return ctx.read_file("/dev/stdin" if path == "-" else path)
 
-    return execute(ctx.cluster, ctx.argv[1:], ctx.out, ctx.err, read_file, lambda: ctx.stdin)
+    def list_dir(path: str) -> list[str] | None:
+        return ctx.fs.listdir(path, ctx.cwd) if ctx.fs.is_dir(path, ctx.cwd) else None
+
+    token = DIRECTORIES.set(list_dir)
+    try:
+        return execute(ctx.cluster, ctx.argv[1:], ctx.out, ctx.err, read_file, lambda: ctx.stdin)
+    finally:
+        DIRECTORIES.reset(token)

@@ -1,0 +1,89 @@
+"""What an analyzer sees (`Context`: resources by kind, lookups) and what it reports
+(`Message`: a message type, its arguments, the resource and, for files, the line).
+
+After istio/istio pkg/config/analysis/analyzer.go (Metadata: name, description, inputs) and
+pkg/config/analysis/diag/message.go (a message's origin and text).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from .messages import MessageType
+from .resources import Resource
+
+
+@dataclass(frozen=True)
+class Metadata:
+    name: str
+    description: str
+    inputs: tuple[str, ...]
+
+
+class Analyzer(Protocol):
+    metadata: ClassVar[Metadata]
+
+    def analyze(self, context: Context) -> None: ...
+
+
+@dataclass(frozen=True)
+class Message:
+    type: MessageType
+    resource: Resource | None
+    args: tuple[Any, ...] = ()
+    line: int = 0
+
+    @property
+    def text(self) -> str:
+        return self.type.render(*self.args)
+
+    @property
+    def origin(self) -> str:
+        """` (<friendly name>[ <file>[:<line>]])`, or "" for a message on no resource."""
+        if self.resource is None:
+            return ""
+        ref = self.resource.reference(self.line)
+        return f" ({self.resource.friendly_name}{' ' + ref if ref else ''})"
+
+    def __str__(self) -> str:
+        return f"{self.type.level.name} [{self.type.code}]{self.origin} {self.text}"
+
+    def sort_key(self) -> tuple[int, str, int, str, str]:
+        """diag.Messages.Sort: level (worst first), code, resource, then the whole line."""
+        friendly = self.resource.friendly_name if self.resource else ""
+        return (self.type.level.order, self.type.code, 0 if self.resource is None else 1,
+                friendly, str(self))  # fmt: skip
+
+
+@dataclass
+class Context:
+    """The resources of one analysis, indexed by kind and name; collects reported messages."""
+
+    resources: Iterable[Resource]
+    istio_namespace: str = "istio-system"
+    messages: list[Message] = field(default_factory=list)
+    _by_kind: dict[str, list[Resource]] = field(default_factory=dict, init=False)
+    _by_name: dict[tuple[str, str, str], Resource] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        for r in self.resources:
+            key = (r.kind, r.namespace, r.name)
+            if key in self._by_name:  # a file's object replaces the cluster's
+                old = self._by_name[key]
+                self._by_kind[r.kind] = [x for x in self._by_kind[r.kind] if x is not old]
+            self._by_name[key] = r
+            self._by_kind.setdefault(r.kind, []).append(r)
+
+    def each(self, kind: str) -> list[Resource]:
+        return self._by_kind.get(kind, [])
+
+    def find(self, kind: str, namespace: str, name: str) -> Resource | None:
+        return self._by_name.get((kind, namespace, name))
+
+    def exists(self, kind: str, namespace: str, name: str) -> bool:
+        return (kind, namespace, name) in self._by_name
+
+    def report(self, type_: MessageType, resource: Resource, *args: Any, line: int = 0) -> None:
+        self.messages.append(Message(type_, resource, tuple(args), line))
