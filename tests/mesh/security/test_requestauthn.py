@@ -501,3 +501,28 @@ def test_a_gateway_rejection_is_in_its_access_log(lab: Cluster) -> None:
         '"GET /headers HTTP/1.1" 401 - jwt_authn_access_denied{Jwt_is_not_in_the_form' in lines[0]
     )
     assert '"GET /headers HTTP/1.1" 200 - via_upstream' in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("uri", "error"),
+    [
+        pytest.param("https://keys.example.invalid/jwks.json",
+                     'Get "https://keys.example.invalid/jwks.json": dial tcp: lookup '
+                     "keys.example.invalid: no such host", id="unresolved"),
+        pytest.param("https://raw.githubusercontent.com/istio/istio/release-1.26/nothing.json",
+                     'status 404, message "404: Not Found"', id="not-found"),
+    ],
+)  # fmt: skip
+def test_istiod_logs_a_failed_fetch(lab: Cluster, uri: str, error: str) -> None:
+    # pilot/pkg/model/jwks_resolver.go GetPublicKey / BuildLocalJwks log lines (scope model)
+    istiod = t.deployment("istiod", "docker.io/istio/pilot:1.26.0", sidecar=False)
+    t.create(lab, istiod, "istio-system")
+    t.apply(lab, policy(f'  - issuer: "{ISSUER}"\n    jwksUri: "{uri}"\n'))
+    assert call(lab, *bearer(DEMO))[0] == 401
+    pod = t.pod_named(lab, "istio-system", "istiod")["metadata"]["name"]
+    lines = [line.split("\t", 1)[1] for line in t.logs(lab, "istio-system", pod, "istiod")]
+    assert lines == [
+        f'error\tmodel\tFailed to fetch public key from "{uri}": {error}',
+        f"info\tmodel\tThe JWKS key is not yet fetched for issuer {ISSUER} ({uri}), using a "
+        "fake JWKS for now",
+    ]
