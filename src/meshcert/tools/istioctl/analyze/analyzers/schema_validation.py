@@ -50,10 +50,10 @@ class ValidationAnalyzer:
                 context.report(msg.SchemaValidationError, r, error)
             warn = _WARNINGS.get(self.kind)
             for warning in warn(r) if warn else []:
-                if m := UNUSED.match(warning):
-                    context.report(msg.VirtualServiceUnreachableRule, r, m[1], m[2])
-                elif m := INEFFECTIVE.match(warning):
+                if m := INEFFECTIVE.match(warning):
                     context.report(msg.VirtualServiceIneffectiveMatch, r, m[1], m[2], m[3])
+                elif m := UNUSED.match(warning):
+                    context.report(msg.VirtualServiceUnreachableRule, r, m[1], m[2])
                 else:
                     context.report(msg.SchemaWarning, r, warning)
 
