@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import hosts
-from .config import exports
+from .config import exports, httproutes
 from .config.destinationrules import DestinationRule, Gateway, Sidecar
 from .config.meshconfig import ISTIO_NAMESPACE, MeshConfig, MeshConfigError
 from .config.objects import ConfigKey, age_key, meta_of
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 Obj = Mapping[str, Any]
 T = TypeVar("T")
 NET = "networking.istio.io"
+GATEWAY_API = "gateway.networking.k8s.io"
 SEC = "security.istio.io"
 SECURITY_KINDS = ("PeerAuthentication", "RequestAuthentication", "AuthorizationPolicy")
 
@@ -145,6 +146,8 @@ class MeshView:
 
         def items(group: str, plural: str) -> list[dict[str, Any]]:
             kind = reg.by_plural(group, plural)
+            if kind is None or (group == GATEWAY_API and not reg.is_served(kind)):
+                return []  # Gateway API kinds exist only while their CRDs do
             return store.list(kind) if kind is not None else []
 
         cm_name = f"istio-{revision}" if revision and revision != "default" else "istio"
@@ -168,6 +171,8 @@ class MeshView:
             peer_authentications=items(SEC, "peerauthentications"),
             request_authentications=items(SEC, "requestauthentications"),
             authorization_policies=items(SEC, "authorizationpolicies"),
+            k8s_gateways=items(GATEWAY_API, "gateways"),
+            http_routes=items(GATEWAY_API, "httproutes"),
         )
         view.source = cluster
         return view
@@ -190,8 +195,12 @@ class MeshView:
         peer_authentications: Iterable[Obj] = (),
         request_authentications: Iterable[Obj] = (),
         authorization_policies: Iterable[Obj] = (),
+        k8s_gateways: Iterable[Obj] = (),
+        http_routes: Iterable[Obj] = (),
     ) -> MeshView:
-        """A view from raw objects (as stored: dicts with metadata/spec/status)."""
+        """A view from raw objects (as stored: dicts with metadata/spec/status). Gateway API
+        Gateways (`k8s_gateways`) and HTTPRoutes join as the Istio Gateways and
+        VirtualServices istiod converts them to (`config/httproutes.py`)."""
         try:
             mesh, mesh_error = MeshConfig.parse(mesh_text), ""
         except MeshConfigError as exc:
@@ -221,6 +230,11 @@ class MeshView:
             if mesh.default_http_retry_policy is not None
             else DEFAULT_RETRIES
         )
+        converted = httproutes.convert(
+            k8s_gateways,
+            http_routes,
+            {s.hostname for s in svcs if s.origin == KUBERNETES},
+        )
         return cls(
             resource_version=resource_version,
             mesh=mesh,
@@ -229,19 +243,28 @@ class MeshView:
             workloads=workloads,
             services=svcs,
             virtual_services=[
-                _parsed(
-                    "vs",
-                    v,
-                    (default_retries, mesh.default_virtual_service_export_to),
-                    lambda o, ctx: VirtualService.parse(o, *ctx),
-                )
-                for v in virtual_services
+                *(
+                    _parsed(
+                        "vs",
+                        v,
+                        (default_retries, mesh.default_virtual_service_export_to),
+                        lambda o, ctx: VirtualService.parse(o, *ctx),
+                    )
+                    for v in virtual_services
+                ),
+                *(
+                    httproutes.virtual_service(v, default_retries)
+                    for v in converted.virtual_services
+                ),
             ],
             destination_rules=[
                 _parsed("dr", d, mesh.default_destination_rule_export_to, DestinationRule.parse)
                 for d in destination_rules
             ],
-            gateways=[_parsed("gw", g, None, lambda o, _: Gateway.parse(o)) for g in gateways],
+            gateways=[
+                *(_parsed("gw", g, None, lambda o, _: Gateway.parse(o)) for g in gateways),
+                *(Gateway.parse(g) for g in converted.gateways),
+            ],
             sidecars=[_parsed("sc", s, None, lambda o, _: Sidecar.parse(o)) for s in sidecars],
             policies={
                 "PeerAuthentication": peer_authentications,
@@ -295,11 +318,21 @@ class MeshView:
             service_entries=buckets.get("ServiceEntry", []),
             virtual_services=buckets.get("VirtualService", []),
             destination_rules=buckets.get("DestinationRule", []),
-            gateways=buckets.get("Gateway", []),
+            gateways=[
+                g
+                for g in buckets.get("Gateway", [])
+                if not str(g.get("apiVersion", "")).startswith(GATEWAY_API)
+            ],
             sidecars=buckets.get("Sidecar", []),
             peer_authentications=buckets.get("PeerAuthentication", []),
             request_authentications=buckets.get("RequestAuthentication", []),
             authorization_policies=buckets.get("AuthorizationPolicy", []),
+            k8s_gateways=[
+                g
+                for g in buckets.get("Gateway", [])
+                if str(g.get("apiVersion", "")).startswith(GATEWAY_API)
+            ],
+            http_routes=buckets.get("HTTPRoute", []),
         )
 
     # workloads --------------------------------------------------------------------------------
