@@ -56,6 +56,10 @@ def route_http(
         from ..gateways import gateway_route
 
         return gateway_route(view, proxy.workload, request, port, claims)
+    if proxy.is_waypoint:
+        from .waypoints import waypoint_route
+
+        return waypoint_route(view, proxy, request, port, claims)
     table = view.memo(("px", proxy.namespace, proxy.workload.name))
     if table is None:
         table = view.remember(("px", proxy.namespace, proxy.workload.name), {})

@@ -19,15 +19,18 @@ from ..view import MeshView
 
 SIDECAR = "sidecar"
 GATEWAY = "gateway"
+WAYPOINT = "waypoint"
 MESH_GATEWAY = "mesh"
 
 
 @dataclass(frozen=True)
 class Proxy:
-    """An Envoy that routes: `kind` is `sidecar` or `gateway` (Istio's "router")."""
+    """An Envoy that routes: `kind` is `sidecar`, `gateway` (Istio's "router") or `waypoint`
+    (an ambient waypoint routing traffic for the service `target`, its hostname)."""
 
     kind: str
     workload: Workload
+    target: str = ""
 
     @classmethod
     def sidecar(cls, workload: Workload) -> Proxy:
@@ -48,6 +51,10 @@ class Proxy:
     @property
     def is_gateway(self) -> bool:
         return self.kind == GATEWAY
+
+    @property
+    def is_waypoint(self) -> bool:
+        return self.kind == WAYPOINT
 
 
 def is_gateway_workload(workload: Workload) -> bool:

@@ -200,6 +200,12 @@ def direct(
     for service in view.services_for_address(address):
         if service.origin != KUBERNETES:
             continue
+        if client is not None and client.ambient:  # ztunnel: the service's waypoint first
+            from .waypoints import through_waypoint
+
+            waypointed = through_waypoint(hop, client, service, request, address, port)
+            if waypointed is not None:
+                return waypointed
         if service.port(port) is None:
             return Delivery(None, Failure.CONNECT_TIMEOUT, address, port, SYN_TIMEOUT)
         ready = [e for e in view.endpoints(service, port) if e.workload is not None]

@@ -387,7 +387,8 @@ def _attempt(
     endpoint = pools.choose(hop, upstream, candidates)
     target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is not None:
-        sent = request if endpoint.has_sidecar else _peer_metadata(request, client)
+        sent = (request if endpoint.has_sidecar or proxy.is_waypoint  # HBONE carries it
+                else _peer_metadata(request, client))  # fmt: skip
         mode = client_tls_mode(hop.view, client, upstream, endpoint)
         shake = handshake(hop.view, mode, endpoint.workload, endpoint.port)
         if shake.failed:
