@@ -2,7 +2,16 @@
 `istio-waypoint`, istiod creates its Deployment, Service and ServiceAccount and reports the
 Gateway's status; it also creates the GatewayClasses it serves.
 
-Source: istio/istio pilot/pkg/config/kube/gateway/deploymentcontroller.go and the
+It also writes the status of HTTPRoutes (`sync_routes`): per parentRef, istiod's
+conditions Accepted (`Route was valid`, or the listener's refusal: NotAllowedByListeners,
+NoMatchingListenerHostname) and ResolvedRefs (`All references resolved`, or BackendNotFound,
+InvalidFilter, ...), plus ResolvedWaypoints when ambient is installed; and each listener's
+attachedRoutes. A parentRef to a Gateway that does not exist or is not of class `istio` gets
+no entry (not modelled: the NoMatchingParent status of newer istiod versions).
+
+Source: istio/istio pilot/pkg/config/kube/gateway/conditions.go (createRouteStatus,
+setConditions: conditions sorted by type), conversion.go (`config/httproutes.py`),
+deploymentcontroller.go and the
 `kube-gateway` / `waypoint` templates of manifests/charts/istio-control/istio-discovery/files;
 istio.io docs/ambient/usage/waypoint ("Deploy a waypoint proxy"). Names: a waypoint's objects
 are named as the Gateway; a gateway of class `istio` gets `<name>-istio`.
@@ -11,9 +20,12 @@ are named as the Gateway; a gateway of class `istio` gets `<name>-istio`.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
+from meshcert.kube.clock import timestamp
 from meshcert.kube.cluster import Cluster
+from meshcert.mesh.config import httproutes
 from meshcert.mesh.install.proxies import proxy_container, proxy_volumes
 
 from .health import installed_revisions, revision_health
@@ -175,10 +187,17 @@ def deploy_gateway(cluster: Cluster, gateway: Obj) -> None:
         kind = cluster.kind_of(obj)
         if cluster.find(kind, ns, name) is None:
             cluster.create(kind, obj, ns, field_manager="pilot-discovery")
-    _set_status(cluster, gateway, name, ns, waypoint)
+    _set_status(cluster, gateway, name, ns, waypoint, _conversion(cluster).attached)
 
 
-def _set_status(cluster: Cluster, gateway: Obj, name: str, ns: str, waypoint: bool) -> None:
+def _set_status(
+    cluster: Cluster,
+    gateway: Obj,
+    name: str,
+    ns: str,
+    waypoint: bool,
+    attached: Mapping[tuple[str, str, str], int],
+) -> None:
     host = f"{name}.{ns}.svc.cluster.local"
     when = gateway["metadata"].get("creationTimestamp")
     generation = gateway["metadata"].get("generation", 1)
@@ -208,7 +227,9 @@ def _set_status(cluster: Cluster, gateway: Obj, name: str, ns: str, waypoint: bo
     status["listeners"] = [
         {
             "name": listener.get("name"),
-            "attachedRoutes": 0,
+            "attachedRoutes": attached.get(
+                (ns, gateway["metadata"]["name"], str(listener.get("name"))), 0
+            ),
             "supportedKinds": [],
             "conditions": [
                 {
@@ -236,6 +257,127 @@ def _set_status(cluster: Cluster, gateway: Obj, name: str, ns: str, waypoint: bo
     kind = cluster.kind("gateway.networking.k8s.io", "gateways")
     updated = {**copy.deepcopy(gateway), "status": status}
     cluster.update(kind, updated, ns, subresource="status")
+
+
+def _conversion(cluster: Cluster) -> httproutes.Conversion:
+    reg = cluster.registry
+    gw_kind = reg.by_plural(httproutes.GROUP, "gateways")
+    route_kind = reg.by_plural(httproutes.GROUP, "httproutes")
+    if gw_kind is None or route_kind is None or not reg.is_served(route_kind):
+        return httproutes.Conversion()
+    services = {
+        f"{s['metadata']['name']}.{s['metadata']['namespace']}.svc.cluster.local"
+        for s in cluster.list(cluster.kind("", "services"))
+    }
+    return httproutes.convert(cluster.list(gw_kind), cluster.list(route_kind), services)
+
+
+def _ambient(cluster: Cluster) -> bool:
+    """istiod runs with ambient enabled (the ambient profile installs ztunnel)."""
+    kind = cluster.kind("apps", "daemonsets")
+    return cluster.find(kind, "istio-system", "ztunnel") is not None
+
+
+def _uses_waypoint(cluster: Cluster, ref: Mapping[str, Any], namespace: str) -> bool:
+    name, ns = str(ref.get("name") or ""), str(ref.get("namespace") or namespace)
+    svc = cluster.find(cluster.kind("", "services"), ns, name)
+    namespace_obj = cluster.find(cluster.kind("", "namespaces"), "", ns)
+    for obj in (svc, namespace_obj):
+        if obj is not None and (obj["metadata"].get("labels") or {}).get("istio.io/use-waypoint"):
+            return True
+    return False
+
+
+def _conditions(
+    cluster: Cluster, route: Obj, parent: httproutes.ParentStatus, previous: list[Obj]
+) -> list[Obj]:
+    meta = route["metadata"]
+    generation = meta.get("generation", 1)
+    message = "Route was valid"
+    if parent.bound > 1:
+        message = f"Route was valid, bound to {parent.bound} parents"
+    wanted: dict[str, tuple[str, str, str]] = {
+        "Accepted": ("True", "Accepted", message),
+        "ResolvedRefs": ("True", "ResolvedRefs", "All references resolved"),
+    }
+    if parent.route_error is not None:
+        wanted["ResolvedRefs"] = ("False", parent.route_error.reason, parent.route_error.message)
+    if parent.denied is not None:
+        wanted["Accepted"] = ("False", parent.denied.reason, parent.denied.message)
+    if _ambient(cluster):
+        text = "All waypoints resolved"
+        if str(parent.parent_ref.get("kind") or "") == "Service" and not _uses_waypoint(
+            cluster, parent.parent_ref, str(meta.get("namespace"))
+        ):
+            text = (
+                "istio.io/use-waypoint label missing from parent and parent namespace; in "
+                "ambient mode, route will not be respected"
+            )
+        wanted["ResolvedWaypoints"] = ("True", "ResolvedWaypoints", text)
+    old = {str(c.get("type")): c for c in previous}
+    now = timestamp(cluster.clock.now())
+    out = []
+    for kind in sorted(wanted):
+        status, reason, text = wanted[kind]
+        before = old.get(kind)
+        same = before is not None and before.get("status") == status
+        out.append(
+            {
+                "lastTransitionTime": before.get("lastTransitionTime") if before and same else now,
+                "message": text,
+                "observedGeneration": generation,
+                "reason": reason,
+                "status": status,
+                "type": kind,
+            }
+        )
+    return out
+
+
+def sync_routes(cluster: Cluster) -> None:
+    """Write every HTTPRoute's status and each istio Gateway's attachedRoutes as istiod
+    does after converting them."""
+    converted = _conversion(cluster)
+    route_kind = cluster.registry.by_plural(httproutes.GROUP, "httproutes")
+    if route_kind is None or not cluster.registry.is_served(route_kind):
+        return
+    for route in cluster.list(route_kind):
+        meta = route["metadata"]
+        key = (str(meta["namespace"]), str(meta["name"]))
+        current = (route.get("status") or {}).get("parents") or []
+        others = [p for p in current if p.get("controllerName") != httproutes.CONTROLLER]
+        mine = []
+        for parent in converted.parents.get(key, ()):
+            before = next((p for p in current if p.get("parentRef") == dict(parent.parent_ref)
+                           and p.get("controllerName") == httproutes.CONTROLLER), None)  # fmt: skip
+            mine.append(
+                {
+                    "parentRef": dict(parent.parent_ref),
+                    "controllerName": httproutes.CONTROLLER,
+                    "conditions": _conditions(
+                        cluster, route, parent, (before or {}).get("conditions") or []
+                    ),
+                }
+            )
+        parents = others + mine
+        if parents == current:
+            continue
+        updated = {**copy.deepcopy(route), "status": {"parents": parents}}
+        cluster.update(route_kind, updated, key[0], subresource="status")
+    gw_kind = cluster.kind(httproutes.GROUP, "gateways")
+    for gateway in cluster.list(gw_kind):
+        listeners = (gateway.get("status") or {}).get("listeners")
+        if not listeners:
+            continue
+        ns, name = gateway["metadata"]["namespace"], gateway["metadata"]["name"]
+        changed = [
+            {**item, "attachedRoutes": converted.attached.get((ns, name, str(item.get("name"))), 0)}
+            for item in listeners
+        ]
+        if changed != listeners:
+            status = {**gateway["status"], "listeners": changed}
+            cluster.update(gw_kind, {**copy.deepcopy(gateway), "status": status}, ns,
+                           subresource="status")  # fmt: skip
 
 
 def sync_gateways(cluster: Cluster, namespace: str | None = None) -> None:

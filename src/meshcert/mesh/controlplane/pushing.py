@@ -31,6 +31,7 @@ from .naming import (
 PushListener = Callable[[Cluster, str, int], None]
 _GATEWAYS = ("gateway.networking.k8s.io", "gateways")
 _GATEWAY_CLASSES = ("gateway.networking.k8s.io", "gatewayclasses")
+_HTTP_ROUTES = ("gateway.networking.k8s.io", "httproutes")
 _CRDS = ("apiextensions.k8s.io", "customresourcedefinitions")
 
 _STATE_KEY = "meshcert.mesh.controlplane.revisions"
@@ -162,7 +163,14 @@ class ControlPlaneController:
                 gateway = cluster.find(event.kind, event.namespace, event.name)
                 if gateway is not None:
                     gateways.deploy_gateway(cluster, gateway)
+            gateways.sync_routes(cluster)
             return
+        if event.kind.key == _HTTP_ROUTES:
+            if not _is_status_write(event):
+                gateways.sync_routes(cluster)
+            return
+        if plural == "services" and event.type != "MODIFIED":
+            gateways.sync_routes(cluster)  # backends found or gone (ResolvedRefs)
         self._log_push(cluster, event)
 
     def _update_health(self, cluster: Cluster, version: int) -> None:
@@ -285,6 +293,16 @@ class ControlPlaneController:
                 )
 
 
+def _is_status_write(event: WatchEvent) -> bool:
+    """A change of an object's status only (istiod's own writes)."""
+    before = event.previous
+    return (
+        event.type == "MODIFIED"
+        and before is not None
+        and before.get("spec") == event.object.get("spec")
+    )
+
+
 def _has_addresses(endpoints: Obj) -> bool:
     return any(subset.get("addresses") for subset in endpoints.get("subsets") or [])
 
@@ -343,6 +361,8 @@ def register(cluster: Cluster) -> None:
     ]
     if cluster.registry.by_plural(*_GATEWAYS) is not None:
         watches.append(_GATEWAYS)
+    if cluster.registry.by_plural(*_HTTP_ROUTES) is not None:
+        watches.append(_HTTP_ROUTES)
     watches.append(_CRDS)
     for kind in cluster.registry.all_kinds():
         if kind.group in _PUSHED_GROUPS and kind.key not in watches:
