@@ -180,7 +180,7 @@ GATEWAY_API: tuple[ResourceKind, ...] = (
     ),
     ResourceKind(
         _GW,
-        ("v1",),
+        ("v1", "v1beta1"),  # v1.3.0 standard serves both; Istio's samples apply v1beta1
         "HTTPRoute",
         "httproutes",
         True,
