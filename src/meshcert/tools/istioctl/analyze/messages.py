@@ -9,6 +9,7 @@ Templates keep Go's verbs (`%s`, `%q`, `%v`, `%d`) and are rendered with Go's ru
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,20 +190,20 @@ def go_value(value: Any, verb: str) -> str:
     return str(value)
 
 
+_VERB = re.compile(r"%([%a-z])")
+
+
 def go_format(template: str, args: tuple[Any, ...]) -> str:
-    out: list[str] = []
-    i = n = 0
-    while i < len(template):
-        ch = template[i]
-        if ch == "%" and i + 1 < len(template):
-            verb = template[i + 1]
-            i += 2
-            if verb == "%":
-                out.append("%")
-                continue
-            out.append(go_value(args[n], verb) if n < len(args) else f"%!{verb}(MISSING)")
-            n += 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+    values = iter(args)
+
+    def one(match: re.Match[str]) -> str:
+        verb = match[1]
+        if verb == "%":
+            return "%"
+        value = next(values, _MISSING)
+        return f"%!{verb}(MISSING)" if value is _MISSING else go_value(value, verb)
+
+    return _VERB.sub(one, template)
+
+
+_MISSING = object()

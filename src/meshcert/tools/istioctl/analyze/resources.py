@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
@@ -58,19 +59,19 @@ class Resource:
     file: str = ""
     line: int = 0
 
-    @property
+    @cached_property
     def metadata(self) -> Mapping[str, Any]:
         return self.obj.get("metadata") or {}
 
-    @property
+    @cached_property
     def labels(self) -> Mapping[str, str]:
         return self.metadata.get("labels") or {}
 
-    @property
+    @cached_property
     def annotations(self) -> Mapping[str, str]:
         return self.metadata.get("annotations") or {}
 
-    @property
+    @cached_property
     def spec(self) -> Mapping[str, Any]:
         spec = self.obj.get("spec")
         return spec if isinstance(spec, Mapping) else {}

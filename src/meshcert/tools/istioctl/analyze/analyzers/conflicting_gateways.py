@@ -12,6 +12,7 @@ from meshcert.mesh import hosts
 
 from .. import messages as msg
 from ..context import Context, Metadata
+from ..resources import Resource
 from .scoping import selector_string
 
 
@@ -21,29 +22,39 @@ class ConflictingGatewayAnalyzer:
         ("Gateway",))  # fmt: skip
 
     def analyze(self, context: Context) -> None:
-        # (selector, port) -> gateway full name -> hosts of its server on that port
-        table: dict[tuple[str, str], dict[str, list[str]]] = {}
+        # (selector, port) -> the servers there: exact host -> gateways, and wildcard hosts
+        exact: dict[tuple[str, str], dict[str, set[str]]] = {}
+        wild: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        servers: list[tuple[Resource, tuple[str, str], list[str]]] = []
         for gw in context.each("Gateway"):
             selector = selector_string(gw.spec.get("selector"))
             for server in gw.spec.get("servers") or []:
                 port = str(((server or {}).get("port") or {}).get("number", 0))
                 server_hosts = [str(h) for h in (server or {}).get("hosts") or []]
-                table.setdefault((selector, port), {})[gw.full_name] = server_hosts
-        for gw in context.each("Gateway"):
-            selector = selector_string(gw.spec.get("selector"))
-            for server in gw.spec.get("servers") or []:
-                port = str(((server or {}).get("port") or {}).get("number", 0))
-                server_hosts = [str(h) for h in (server or {}).get("hosts") or []]
-                others: list[str] = []
-                for name, other_hosts in table.get((selector, port), {}).items():
-                    for host in server_hosts:
-                        if name != gw.full_name and any(
-                            hosts.intersect(_bare(host), _bare(o)) for o in other_hosts
-                        ):
-                            others.append(name)
-                if others:
-                    context.report(msg.ConflictingGateways, gw, ",".join(others), selector,
-                                   port, ",".join(server_hosts))  # fmt: skip
+                key = (selector, port)
+                servers.append((gw, key, server_hosts))
+                for host in server_hosts:
+                    bare = _bare(host)
+                    if hosts.is_wildcard(bare):
+                        wild.setdefault(key, []).append((bare, gw.full_name))
+                    else:
+                        exact.setdefault(key, {}).setdefault(bare, set()).add(gw.full_name)
+        for gw, key, server_hosts in servers:
+            others: set[str] = set()
+            for host in map(_bare, server_hosts):
+                for pattern, name in wild.get(key, ()):
+                    if hosts.intersect(host, pattern):
+                        others.add(name)
+                if hosts.is_wildcard(host):
+                    for other, names in exact.get(key, {}).items():
+                        if hosts.matches(host, other):
+                            others |= names
+                else:
+                    others |= exact.get(key, {}).get(host, set())
+            others.discard(gw.full_name)
+            if others:
+                context.report(msg.ConflictingGateways, gw, ",".join(sorted(others)),
+                               key[0], key[1], ",".join(server_hosts))  # fmt: skip
 
 
 def _bare(host: str) -> str:

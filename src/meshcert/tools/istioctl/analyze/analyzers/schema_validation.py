@@ -46,16 +46,39 @@ class ValidationAnalyzer:
 
     def analyze(self, context: Context) -> None:
         for r in context.each(self.kind):
-            for error in validate_config(self.kind, r.name, r.namespace, r.spec).items:
+            errors, warnings = _validated(self.kind, r)
+            for error in errors:
                 context.report(msg.SchemaValidationError, r, error)
-            warn = _WARNINGS.get(self.kind)
-            for warning in warn(r) if warn else []:
+            for warning in warnings:
                 if m := INEFFECTIVE.match(warning):
                     context.report(msg.VirtualServiceIneffectiveMatch, r, m[1], m[2], m[3])
                 elif m := UNUSED.match(warning):
                     context.report(msg.VirtualServiceUnreachableRule, r, m[1], m[2])
                 else:
                     context.report(msg.SchemaWarning, r, warning)
+
+
+# Validation results per stored object version (uid, resourceVersion): an object read from a
+# cluster is validated once however often it is analyzed. Objects from files are not cached.
+_MEMO: dict[tuple[str, str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_MEMO_LIMIT = 50_000
+
+
+def _validated(kind: str, r: Resource) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    uid, version = r.metadata.get("uid"), r.metadata.get("resourceVersion")
+    key = (kind, str(uid), str(version)) if uid and version and not r.file else None
+    if key is not None and key in _MEMO:
+        return _MEMO[key]
+    warn = _WARNINGS.get(kind)
+    result = (
+        tuple(validate_config(kind, r.name, r.namespace, r.spec).items),
+        tuple(warn(r)) if warn else (),
+    )
+    if key is not None:
+        if len(_MEMO) >= _MEMO_LIMIT:
+            _MEMO.clear()
+        _MEMO[key] = result
+    return result
 
 
 def for_kind(kind: str) -> type[ValidationAnalyzer]:
