@@ -94,3 +94,65 @@ spec:
   rules: [{{from: [{{source: {source}}}]}}]
 """, "foo")  # fmt: skip
     assert (nc(lab, 9000) == "hello port 9000\n") is allowed
+
+
+GATEWAY = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway, app: istio-ingressgateway}}
+    spec:
+      containers:
+      - {name: istio-proxy, image: "docker.io/istio/proxyv2:1.26.0", args: [proxy, router]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  type: NodePort
+  selector: {istio: ingressgateway}
+  ports: [{name: tcp, port: 31400, targetPort: 31400}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: tcp-echo-gateway, namespace: foo}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 31400, name: tcp, protocol: TCP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp-echo, namespace: foo}
+spec:
+  hosts: ["*"]
+  gateways: [tcp-echo-gateway]
+  tcp: [{match: [{port: 31400}], route: [{destination: {host: tcp-echo, port: {number: 9000}}}]}]
+"""
+
+
+def test_a_gateway_enforces_its_tcp_policies(lab: Cluster) -> None:
+    # authz-ingress with a TCP server: ipBlocks on the gateway's TCP listener; a denied
+    # connection is closed before it is routed
+    t.apply(lab, GATEWAY)
+    svc = lab.find(lab.kind("", "services"), "istio-system", "istio-ingressgateway")
+    assert svc is not None
+    node = lab.list(lab.kind("", "nodes"))[0]["status"]["addresses"][0]["address"]
+    target = f"{node} {svc['spec']['ports'][0]['nodePort']}"
+
+    def through_gateway() -> str:
+        got = t.run(lab, "foo", "curl", ["sh", "-c", f"echo hello | nc {target}"])
+        return got.stdout.decode()
+
+    assert through_gateway() == "hello hello\n"
+    t.apply(lab, """
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: ingress-policy, namespace: istio-system}
+spec:
+  selector: {matchLabels: {app: istio-ingressgateway}}
+  rules: [{from: [{source: {ipBlocks: ["1.2.3.4"]}}]}]
+""")  # fmt: skip
+    assert through_gateway() == ""

@@ -157,6 +157,8 @@ def _plain(hop: Hop, address: str, port: int, data: bytes, peer: Peer) -> Stream
 
 def _to_workload(hop: Hop, workload: Workload, port: int, data: bytes, peer: Peer) -> Stream:
     if workload.has_sidecar and is_gateway_workload(workload):
+        if not admit_tcp(hop.view, workload, port, peer):  # the gateway's TCP RBAC filter
+            return Stream(failure=Failure.RESET)
         return _connect(hop, Proxy.gateway(workload), workload.ip, port, data)
     if workload.ambient and not admit_ztunnel(hop.view, workload, port, peer):
         return Stream(failure=Failure.RESET)  # ztunnel's L4 policy closes the connection
