@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from meshcert.tools.istioctl.analyze.resources import FileReader, Resource
 from meshcert.tools.istioctl.analyze.running import analyze
 
 DATA = Path(__file__).parent / "analyze_testdata"
+DOC = Path(__file__).parents[3] / "docs" / "istioctl.md"
 
 Case = tuple[str, tuple[str, ...], list[tuple[str, str]]]
 
@@ -105,9 +107,11 @@ CASES: list[Case] = [
     ]),
     ("schema.ValidationAnalyzer.RequestAuthentication", ("schema.yaml",), [
         ("IST0106", "RequestAuthentication default/noissuer"),
+        ("IST0133", "RequestAuthentication default/emptyselector"),
     ]),
     ("schema.ValidationAnalyzer.PeerAuthentication", ("schema.yaml",), [
         ("IST0106", "PeerAuthentication default/portsnoselector"),
+        ("IST0133", "PeerAuthentication default/emptyselector"),
     ]),
     *[(f"schema.ValidationAnalyzer.{kind}", ("schema-ok.yaml",), [])
       for kind in ("VirtualService", "DestinationRule", "Gateway", "ServiceEntry", "Sidecar",
@@ -180,3 +184,14 @@ def test_every_code_an_analyzer_can_report_is_in_some_case() -> None:
 
     reported = {code for _, _, expected in CASES for code, _ in expected}
     assert set(messages.CATALOGUE) - reported == {"IST0001"}
+
+
+def test_docs_list_every_analyzer_and_the_codes_its_cases_show() -> None:
+    """docs/istioctl.md's analyzer table is this registry, with the codes of the table above."""
+    table = DOC.read_text().split("<!-- analyzers -->")[1].split("<!-- /analyzers -->")[0]
+    rows = re.findall(r"^\| `([^`]+)` \| ([^|]+) \|$", table, re.MULTILINE)
+    documented = {name: {c.strip() for c in codes.split(",")} for name, codes in rows}
+    shown: dict[str, set[str]] = {a.metadata.name: set() for a in ALL}
+    for name, _, expected in CASES:
+        shown[name] |= {code for code, _ in expected}
+    assert documented == shown
