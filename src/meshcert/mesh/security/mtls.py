@@ -210,17 +210,6 @@ def client_tls_mode(view: MeshView, client: Workload | None, upstream: UpstreamC
     return ISTIO_MUTUAL
 
 
-def client_uses_mtls(view: MeshView, client: Workload | None, server: Workload | None,
-                     port: int | None = None) -> bool:  # fmt: skip
-    """Auto mTLS without a cluster in hand (no DestinationRule): both ends have proxies and
-    the server's mode (on `port` when given) is not DISABLE."""
-    if not (client and client.has_sidecar and server and server.has_sidecar):
-        return False
-    if namespace_mode(view, server.namespace) == DISABLE:
-        return False
-    return port is None or mode_for(view, server, port) != DISABLE
-
-
 @dataclass(frozen=True)
 class Handshake:
     """How the client's TLS choice meets the server: `mtls` (Istio mTLS established),
@@ -303,7 +292,6 @@ __all__ = [
     "accepts",
     "client_cert_hash",
     "client_tls_mode",
-    "client_uses_mtls",
     "effective",
     "handshake",
     "mesh_mode",
