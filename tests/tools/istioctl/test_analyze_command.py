@@ -42,7 +42,7 @@ spec:
         host: reviews2
 """
 GOLDEN_LOG = (
-    "Error [IST0101] (VirtualService default/reviews reviews.yaml:1) Referenced host not found: "
+    "Error [IST0101] (VirtualService default/reviews reviews.yaml:11) Referenced host not found: "
     '"reviews2"\n'
 )
 GOLDEN_JSON = """\
@@ -53,7 +53,7 @@ GOLDEN_JSON = """\
 \t\t"level": "Error",
 \t\t"message": "Referenced host not found: \\"reviews2\\"",
 \t\t"origin": "VirtualService default/reviews",
-\t\t"reference": "reviews.yaml:1"
+\t\t"reference": "reviews.yaml:11"
 \t}
 ]
 """
@@ -63,7 +63,7 @@ GOLDEN_YAML = """\
   level: Error
   message: 'Referenced host not found: "reviews2"'
   origin: VirtualService default/reviews
-  reference: reviews.yaml:1
+  reference: reviews.yaml:11
 
 """
 
@@ -183,7 +183,7 @@ def test_directories_and_recursion(bookinfo: Cluster) -> None:
         "Skipping file cfg/notes.txt, recognized file extensions are: [.json .yaml .yml]\n"
     )
     code, out, _ = run_istioctl(bookinfo, ["analyze", "-R", "cfg"], files)
-    assert "VirtualService default/deeper cfg/deep/b.yaml:1" in out
+    assert "VirtualService default/deeper cfg/deep/b.yaml:11" in out
 
 
 def test_a_file_that_does_not_parse_exits_65(bookinfo: Cluster) -> None:
@@ -330,3 +330,48 @@ def test_a_pod_started_before_its_namespace_was_labelled_misses_its_proxy() -> N
         "often be resolved by restarting or redeploying the workload.\n",
         "",
     )
+
+
+LINES = b"""\
+# two objects; messages point at the field at fault (Istio's util.ErrorLine)
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: gw
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - port: {number: 9999, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: web
+spec:
+  hosts: ["*"]
+  gateways:
+  - gw
+  - missing
+  http:
+  - route:
+    - destination: {host: reviews, subset: v9}
+"""
+
+
+def test_file_references_carry_the_line_of_the_field(bookinfo: Cluster) -> None:
+    code, out, _ = run_istioctl(bookinfo, ["analyze", "f.yaml"], {"f.yaml": LINES})
+    assert code == 79
+    assert out.splitlines() == [
+        "Error [IST0101] (VirtualService default/web f.yaml:21) Referenced gateway not found: "
+        '"missing"',
+        "Error [IST0101] (VirtualService default/web f.yaml:24) Referenced host+subset in "
+        'destinationrule not found: "reviews+v9"',
+        "Warning [IST0132] (VirtualService default/web f.yaml:21) one or more host [*] defined "
+        "in VirtualService default/web not found in Gateway default/missing.",
+        "Warning [IST0162] (Gateway default/gw f.yaml:8) The gateway is listening on a target "
+        "port (port 9999) that is not defined in the Service associated with its workload "
+        "instances (Pod selector istio=ingressgateway). If you need to access the gateway port "
+        "through the gateway Service, it will not be available.",
+    ]

@@ -85,5 +85,10 @@ class Context:
     def exists(self, kind: str, namespace: str, name: str) -> bool:
         return (kind, namespace, name) in self._by_name
 
-    def report(self, type_: MessageType, resource: Resource, *args: Any, line: int = 0) -> None:
+    def report(
+        self, type_: MessageType, resource: Resource, *args: Any, at: tuple[str | int, ...] = ()
+    ) -> None:
+        """Report a message on `resource`; `at` is the path of the field at fault (its line is
+        given for objects from files, as Istio's util.ErrorLine does)."""
+        line = resource.lines.get(at, 0) if at else 0
         self.messages.append(Message(type_, resource, tuple(args), line))

@@ -58,6 +58,9 @@ class Resource:
     obj: Mapping[str, Any] = field(compare=False, repr=False)
     file: str = ""
     line: int = 0
+    # for objects from files: the line of each field, by path ("spec", "http", 0, ...)
+    lines: Mapping[tuple[str | int, ...], int] = field(default_factory=dict, compare=False,
+                                                       repr=False)  # fmt: skip
 
     @cached_property
     def metadata(self) -> Mapping[str, Any]:
@@ -104,8 +107,11 @@ class Reader(Protocol):
     def read(self) -> list[Resource]: ...
 
 
-def resource_of(obj: Mapping[str, Any], default_namespace: str, file: str = "",
-                line: int = 0) -> Resource | None:  # fmt: skip
+Lines = Mapping[tuple[str | int, ...], int]
+
+
+def resource_of(obj: Mapping[str, Any], default_namespace: str, file: str = "", line: int = 0,
+                lines: Lines | None = None) -> Resource | None:  # fmt: skip
     kind = str(obj.get("kind") or "")
     if kind not in KINDS:
         return None
@@ -116,7 +122,7 @@ def resource_of(obj: Mapping[str, Any], default_namespace: str, file: str = "",
     meta = obj.get("metadata") or {}
     namespaced = KINDS[kind][2]
     namespace = str(meta.get("namespace") or default_namespace) if namespaced else ""
-    return Resource(kind, namespace, str(meta.get("name") or ""), obj, file, line)
+    return Resource(kind, namespace, str(meta.get("name") or ""), obj, file, line, lines or {})
 
 
 @dataclass
@@ -186,14 +192,45 @@ class FileReader:
                 continue
             if not isinstance(doc, Mapping):
                 raise FileParseError("not an object")
-            items = doc.get("items") if str(doc.get("kind", "")).endswith("List") else [doc]
-            for item in items or []:
+            lines = field_lines(chunk, start)
+            is_list = str(doc.get("kind", "")).endswith("List")
+            items = doc.get("items") if is_list else [doc]
+            for i, item in enumerate(items or []):
                 if isinstance(item, Mapping):
+                    prefix: tuple[str | int, ...] = ("items", i) if is_list else ()
+                    mine = {
+                        p[len(prefix) :]: n for p, n in lines.items() if p[: len(prefix)] == prefix
+                    }
                     line = _first_content_line(chunk, start)
-                    r = resource_of(item, self.namespace, name, line)
+                    r = resource_of(item, self.namespace, name, line, mine)
                     if r is not None:
                         found.append(r)
         return found
+
+
+def field_lines(chunk: str, start: int) -> dict[tuple[str | int, ...], int]:
+    """The line of every field of a YAML document, by path (what Istio's util.ErrorLine
+    finds for a message); `start` is the document's first line in its file."""
+    out: dict[tuple[str | int, ...], int] = {}
+    try:
+        root = yaml.compose(chunk, Loader=_Loader)
+    except yaml.YAMLError:
+        return out
+
+    def walk(node: Any, path: tuple[str | int, ...]) -> None:
+        out[path] = start + node.start_mark.line
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    walk(value, (*path, key.value))
+                    out[(*path, key.value)] = start + key.start_mark.line
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    if root is not None:
+        walk(root, ())
+    return out
 
 
 def _first_content_line(chunk: str, start: int) -> int:

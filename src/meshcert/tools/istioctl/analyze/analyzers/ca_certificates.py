@@ -28,11 +28,14 @@ class CaCertificateAnalyzer:
             tls = policy.get("tls") or {}
             if tls.get("mode") in ORIGINATING and not tls.get("caCertificates"):
                 context.report(msg.NoServerCertificateVerificationDestinationLevel, dr,
-                               dr.full_name, dr.namespace, tls["mode"], host)  # fmt: skip
-            for setting in policy.get("portLevelSettings") or []:
+                               dr.full_name, dr.namespace, tls["mode"], host,
+                               at=("spec", "trafficPolicy", "tls", "mode"))  # fmt: skip
+            for i, setting in enumerate(policy.get("portLevelSettings") or []):
                 tls = (setting or {}).get("tls") or {}
                 if tls.get("mode") in ORIGINATING and not tls.get("caCertificates"):
                     port = ((setting or {}).get("port") or {}).get("number", 0)
                     context.report(msg.NoServerCertificateVerificationPortLevel, dr,
                                    dr.full_name, dr.namespace, tls["mode"], host,
-                                   f"number:{port}")  # fmt: skip
+                                   f"number:{port}",
+                                   at=("spec", "trafficPolicy", "portLevelSettings", i, "tls",
+                                       "mode"))  # fmt: skip

@@ -38,7 +38,7 @@ class DestinationHostAnalyzer:
                 for d in found:
                     entry = destination_host(vs.namespace, d.host, entries)
                     if entry is None:
-                        context.report(msg.ReferencedResourceNotFound, vs, kind, d.host)
+                        context.report(msg.ReferencedResourceNotFound, vs, kind, d.host, at=d.path)
                     else:
                         _check_ports(context, vs, d, entry)
 
@@ -47,7 +47,8 @@ def _check_ports(context: Context, vs: Resource, d: RouteDestination, entry: Hos
     if d.port is None:
         if len(entry.ports) > 1:
             context.report(msg.VirtualServiceDestinationPortSelectorRequired, vs, d.host,
-                           list(entry.ports))  # fmt: skip
+                           list(entry.ports), at=d.path)  # fmt: skip
         return
     if d.port not in entry.ports:
-        context.report(msg.ReferencedResourceNotFound, vs, "host:port", f"{d.host}:{d.port}")
+        ref = f"{d.host}:{d.port}"
+        context.report(msg.ReferencedResourceNotFound, vs, "host:port", ref, at=d.path)

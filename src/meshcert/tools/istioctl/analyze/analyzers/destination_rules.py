@@ -31,4 +31,4 @@ class DestinationRuleAnalyzer:
                     if d.subset and (fqdn(d.host, vs.namespace), d.subset) not in subsets:
                         ref = f"{kind} in destinationrule"
                         value = f"{d.host}+{d.subset}"
-                        context.report(msg.ReferencedResourceNotFound, vs, ref, value)
+                        context.report(msg.ReferencedResourceNotFound, vs, ref, value, at=d.path)

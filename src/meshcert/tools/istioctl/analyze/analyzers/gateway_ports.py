@@ -31,7 +31,7 @@ class IngressGatewayPortAnalyzer:
             pods = [p for p in context.each("Pod") if selects(selector, p.labels)]
             if not pods:
                 context.report(msg.ReferencedResourceNotFound, gw, "selector",
-                               selector_string(selector))  # fmt: skip
+                               selector_string(selector), at=_selector_path(selector))  # fmt: skip
                 continue
             ports: set[int] = set()
             for pod in pods:
@@ -48,5 +48,12 @@ class IngressGatewayPortAnalyzer:
             for server in gw.spec.get("servers") or []:
                 number = ((server or {}).get("port") or {}).get("number")
                 if number is not None and int(number) not in ports:
-                    context.report(msg.GatewayPortNotDefinedOnService, gw, int(number),
-                                   selector_string(selector))  # fmt: skip
+                    at = _selector_path(selector)
+                    selected = selector_string(selector)
+                    context.report(msg.GatewayPortNotDefinedOnService, gw, int(number), selected,
+                                   at=at)  # fmt: skip
+
+
+def _selector_path(selector: dict[str, str]) -> tuple[str, ...]:
+    """util.GatewaySelector: the line of the selector's first label."""
+    return ("spec", "selector", min(selector)) if selector else ("spec", "selector")

@@ -25,12 +25,20 @@ class SecretAnalyzer:
             pod = next((p for p in context.each("Pod") if selects(selector, p.labels)), None)
             if pod is None:
                 context.report(msg.ReferencedResourceNotFound, gw, "selector",
-                               selector_string(selector))  # fmt: skip
+                               selector_string(selector), at=_selector_path(selector))  # fmt: skip
                 continue
-            for server in gw.spec.get("servers") or []:
+            for i, server in enumerate(gw.spec.get("servers") or []):
                 name = str(((server or {}).get("tls") or {}).get("credentialName") or "")
                 if not name:
                     continue
                 ns, _, secret = name.rpartition("/")
                 if not context.exists("Secret", ns or pod.namespace, secret):
-                    context.report(msg.ReferencedResourceNotFound, gw, "credentialName", name)
+                    at = ("spec", "servers", i, "tls", "credentialName")
+                    context.report(
+                        msg.ReferencedResourceNotFound, gw, "credentialName", name, at=at
+                    )
+
+
+def _selector_path(selector: dict[str, str]) -> tuple[str, ...]:
+    """util.GatewaySelector: the line of the selector's first label."""
+    return ("spec", "selector", min(selector)) if selector else ("spec", "selector")

@@ -28,17 +28,18 @@ class GatewayAnalyzer:
     def analyze(self, context: Context) -> None:
         for vs in context.each("VirtualService"):
             vs_hosts = [str(h) for h in vs.spec.get("hosts") or []]
-            for ref in vs.spec.get("gateways") or []:
+            for i, ref in enumerate(vs.spec.get("gateways") or []):
                 ref = str(ref)
                 if ref == MESH_GATEWAY:
                     continue
+                at = ("spec", "gateways", i)
                 ns, _, name = ref.rpartition("/")
                 ns = ns or vs.namespace
                 if not context.exists("Gateway", ns, name):
-                    context.report(msg.ReferencedResourceNotFound, vs, "gateway", ref)
+                    context.report(msg.ReferencedResourceNotFound, vs, "gateway", ref, at=at)
                 if not _host_in_gateway(context, ns, name, vs_hosts, vs.namespace):
                     context.report(msg.VirtualServiceHostNotFoundInGateway, vs, vs_hosts,
-                                   vs.full_name, f"{ns}/{name}")  # fmt: skip
+                                   vs.full_name, f"{ns}/{name}", at=at)  # fmt: skip
 
 
 def _host_in_gateway(context: Context, ns: str, name: str, vs_hosts: list[str],

@@ -37,7 +37,7 @@ class InjectionAnalyzer:
             legacy = ns.labels.get(INJECTION, "")
             has_rev = REVISION in ns.labels
             if not legacy and not has_rev:
-                context.report(msg.NamespaceNotInjected, ns, name, name)
+                context.report(msg.NamespaceNotInjected, ns, name, name, at=("metadata", "name"))
                 continue
             if has_rev:
                 if legacy:

@@ -34,4 +34,5 @@ class ConflictingMeshGatewayHostsAnalyzer:
             if len(found) > 1:
                 names = ",".join(r.full_name for r in found)
                 for vs in found:
-                    context.report(msg.ConflictingMeshGatewayVirtualServiceHosts, vs, names, key)
+                    context.report(msg.ConflictingMeshGatewayVirtualServiceHosts, vs, names, key,
+                                   at=("metadata", "name"))  # fmt: skip

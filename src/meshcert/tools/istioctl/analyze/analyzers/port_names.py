@@ -29,11 +29,12 @@ class PortNameAnalyzer:
                 continue
             if svc.spec.get("type") == "ExternalName":
                 continue
-            for port in svc.spec.get("ports") or []:
+            for i, port in enumerate(svc.spec.get("ports") or []):
                 name = str(port.get("name") or "")
                 kube_protocol = str(port.get("protocol") or "TCP")
                 if protocol_of(name, str(port.get("appProtocol") or ""), kube_protocol):
                     continue
                 target = port.get("targetPort", port.get("port"))
                 context.report(msg.PortNameIsNotUnderNamingConvention, svc, name,
-                               int(port.get("port") or 0), str(target))  # fmt: skip
+                               int(port.get("port") or 0), str(target),
+                               at=("spec", "ports", i, "port"))  # fmt: skip

@@ -96,6 +96,7 @@ class RouteDestination:
 
     rule: str  # http, tcp, tls, http.mirror
     destination: Mapping[str, Any]
+    path: tuple[str | int, ...] = ()  # of the destination's `host`, for the message's line
 
     @property
     def host(self) -> str:
@@ -113,19 +114,21 @@ class RouteDestination:
 
 def route_destinations(spec: Mapping[str, Any]) -> Iterator[RouteDestination]:
     for kind in ("http", "tcp", "tls"):
-        for rule in spec.get(kind) or []:
-            for route in (rule or {}).get("route") or []:
+        for i, rule in enumerate(spec.get(kind) or []):
+            for j, route in enumerate((rule or {}).get("route") or []):
                 dest = (route or {}).get("destination")
                 if isinstance(dest, Mapping):
-                    yield RouteDestination(kind, dest)
+                    path = ("spec", kind, i, "route", j, "destination", "host")
+                    yield RouteDestination(kind, dest, path)
 
 
 def mirror_destinations(spec: Mapping[str, Any]) -> Iterator[RouteDestination]:
-    for rule in spec.get("http") or []:
+    for i, rule in enumerate(spec.get("http") or []):
         mirror = (rule or {}).get("mirror")
         if isinstance(mirror, Mapping):
-            yield RouteDestination("http.mirror", mirror)
-        for policy in (rule or {}).get("mirrors") or []:
+            yield RouteDestination("http.mirror", mirror, ("spec", "http", i, "mirror", "host"))
+        for j, policy in enumerate((rule or {}).get("mirrors") or []):
             dest = (policy or {}).get("destination")
             if isinstance(dest, Mapping):
-                yield RouteDestination("http.mirror", dest)
+                path = ("spec", "http", i, "mirrors", j, "destination", "host")
+                yield RouteDestination("http.mirror", dest, path)
