@@ -230,10 +230,15 @@ class MeshView:
             if mesh.default_http_retry_policy is not None
             else DEFAULT_RETRIES
         )
-        converted = httproutes.convert(
-            k8s_gateways,
-            http_routes,
-            {s.hostname for s in svcs if s.origin == KUBERNETES},
+        k8s_gateways, http_routes = list(k8s_gateways), list(http_routes)
+        converted = (
+            httproutes.convert(
+                k8s_gateways,
+                http_routes,
+                {s.hostname for s in svcs if s.origin == KUBERNETES},
+            )
+            if k8s_gateways or http_routes
+            else httproutes.Conversion()
         )
         return cls(
             resource_version=resource_version,
