@@ -375,3 +375,17 @@ def test_file_references_carry_the_line_of_the_field(bookinfo: Cluster) -> None:
         "instances (Pod selector istio=ingressgateway). If you need to access the gateway port "
         "through the gateway Service, it will not be available.",
     ]
+
+
+def test_the_program_reads_directories_from_its_file_system(bookinfo: Cluster) -> None:
+    """As `meshcert istioctl analyze cfg/` runs it: the exec program with the uploaded files."""
+    from meshcert.kube.execution.workstation import run_for_workstation
+
+    files = {"/home/u/cfg/a.yaml": REVIEWS, "/home/u/cfg/deep/b.yaml": LINES}
+    done = run_for_workstation(bookinfo, ["istioctl", "analyze", "cfg"], files=files,
+                               cwd="/home/u")  # fmt: skip
+    assert done.exit_code == 79
+    assert done.stdout.decode() == GOLDEN_LOG.replace("reviews.yaml", "cfg/a.yaml")
+    done = run_for_workstation(bookinfo, ["istioctl", "analyze", "-R", "cfg"], files=files,
+                               cwd="/home/u")  # fmt: skip
+    assert "(VirtualService default/web cfg/deep/b.yaml:21)" in done.stdout.decode()
