@@ -32,9 +32,34 @@ def ambient_bookinfo(lab: E2ELab) -> None:
     lab.sh("kubectl apply -f samples/bookinfo/platform/kube/bookinfo.yaml")
     lab.sh("kubectl apply -f samples/bookinfo/platform/kube/bookinfo-versions.yaml")
     lab.sh("kubectl apply -f samples/curl/curl.yaml")
+    lab.sh("kubectl apply -f samples/bookinfo/gateway-api/bookinfo-gateway.yaml")
+    lab.sh("kubectl annotate gateway bookinfo-gateway networking.istio.io/service-type=ClusterIP "
+           "--namespace=default")  # fmt: skip
     # "Secure and visualize": add the namespace to the mesh
     out = lab.sh("kubectl label namespace default istio.io/dataplane-mode=ambient")
     assert out.stdout == "namespace/default labeled\n"
+
+
+def test_deploy_the_application(page: E2ELab) -> None:
+    """istio.io/latest/docs/ambient/getting-started/deploy-sample-app/
+
+    "Deploy and configure the ingress gateway": the Gateway is programmed, its Service is a
+    ClusterIP one after the annotation, and the page answers through it.
+    """
+    out = page.sh("kubectl get gateway")
+    header, row = out.stdout.splitlines()
+    assert header.split() == ["NAME", "CLASS", "ADDRESS", "PROGRAMMED", "AGE"]
+    assert row.split()[:4] == [
+        "bookinfo-gateway",
+        "istio",
+        "bookinfo-gateway-istio.default.svc.cluster.local",
+        "True",
+    ]
+    out = page.sh("kubectl get svc bookinfo-gateway-istio -o jsonpath='{.spec.type}'")
+    assert out.stdout == "ClusterIP"
+    out = page.sh("kubectl exec deploy/curl -- curl -s http://bookinfo-gateway-istio/productpage "
+                  '| grep -o "<title>.*</title>"')  # fmt: skip
+    assert out.stdout == "<title>Simple Bookstore App</title>\n"
 
 
 def test_enforce_layer_4_authorization_policy(page: E2ELab) -> None:
@@ -49,6 +74,10 @@ def test_enforce_layer_4_authorization_policy(page: E2ELab) -> None:
                   check=False)  # fmt: skip
     assert out.returncode == 56
     assert out.stderr == "command terminated with exit code 56\n"
+    # the ingress gateway's identity is allowed
+    out = page.sh("kubectl exec deploy/curl -- curl -s http://bookinfo-gateway-istio/productpage "
+                  '| grep -o "<title>.*</title>"')  # fmt: skip
+    assert out.stdout == "<title>Simple Bookstore App</title>\n"
 
 
 def test_enforce_layer_7_authorization_policy(page: E2ELab) -> None:

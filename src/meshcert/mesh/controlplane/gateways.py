@@ -177,7 +177,7 @@ def deploy_gateway(cluster: Cluster, gateway: Obj) -> None:
                 "ownerReferences": copy.deepcopy(owner),
             },
             "spec": {
-                "type": "ClusterIP" if waypoint else "LoadBalancer",
+                "type": _service_type(gateway, waypoint),
                 "ports": ports,
                 "selector": {"gateway.networking.k8s.io/gateway-name": gw_name},
             },
@@ -185,9 +185,32 @@ def deploy_gateway(cluster: Cluster, gateway: Obj) -> None:
     ]
     for obj in objects:
         kind = cluster.kind_of(obj)
-        if cluster.find(kind, ns, name) is None:
+        found = cluster.find(kind, ns, name)
+        if found is None:
             cluster.create(kind, obj, ns, field_manager="pilot-discovery")
+        elif obj["kind"] == "Service" and found["spec"].get("type") != obj["spec"]["type"]:
+            # the `networking.istio.io/service-type` annotation changed
+            updated = copy.deepcopy(found)
+            updated["spec"]["type"] = obj["spec"]["type"]
+            if updated["spec"]["type"] == "ClusterIP":
+                for port in updated["spec"].get("ports") or []:
+                    port.pop("nodePort", None)
+                updated.pop("status", None)
+            cluster.update(kind, updated, ns)
     _set_status(cluster, gateway, name, ns, waypoint, _conversion(cluster).attached)
+
+
+SERVICE_TYPE = "networking.istio.io/service-type"
+
+
+def _service_type(gateway: Obj, waypoint: bool) -> str:
+    """The gateway Service's type: ClusterIP for waypoints, else the Gateway's
+    `networking.istio.io/service-type` annotation (istio.io docs/tasks/traffic-management/
+    ingress/gateway-api "Automated Deployment"), LoadBalancer by default."""
+    if waypoint:
+        return "ClusterIP"
+    annotations = gateway["metadata"].get("annotations") or {}
+    return str(annotations.get(SERVICE_TYPE) or "LoadBalancer")
 
 
 def _set_status(
