@@ -432,3 +432,28 @@ def test_headless_service_gets_mtls_only_when_every_endpoint_has_a_sidecar(lab: 
     assert certificates() == {True}
     t.httpbin(lab, "bar", sidecar=False, name="httpbin-plain", with_service=False)
     assert certificates() == {False}
+
+
+def test_a_client_cannot_forge_the_client_certificate_header(lab: Cluster) -> None:
+    # the client's outbound Envoy sanitizes X-Forwarded-Client-Cert; the server's appends
+    # its own element to what arrives
+    forged = "By=spiffe://cluster.local/ns/bar/sa/default;URI=spiffe://cluster.local/ns/x/sa/y"
+    got = t.curl(lab, "-s", "-H", f"X-Forwarded-Client-Cert: {forged}",
+                 "http://httpbin.bar:8000/headers", namespace="foo")  # fmt: skip
+    value = json.loads(got.stdout)["headers"]["X-Forwarded-Client-Cert"]
+    assert XFCC.match(value) is not None, value
+    # without mTLS the sidecar passes the header on as it came (APPEND_FORWARD)
+    got = t.curl(lab, "-s", "-H", f"X-Forwarded-Client-Cert: {forged}",
+                 "http://httpbin.foo:8000/headers", namespace="legacy")  # fmt: skip
+    assert json.loads(got.stdout)["headers"]["X-Forwarded-Client-Cert"] == forged
+
+
+def test_a_gateway_sets_the_header_for_its_own_mtls_hop(lab: Cluster) -> None:
+    apply(lab, INGRESS)
+    gateway = "http://istio-ingressgateway.istio-system/headers"
+    got = t.curl(lab, "-s", "-H", "X-Forwarded-Client-Cert: By=forged", gateway,
+                 namespace="legacy")  # fmt: skip
+    value = json.loads(got.stdout)["headers"]["X-Forwarded-Client-Cert"]
+    found = XFCC.match(value)
+    assert found is not None, value
+    assert found[4] == "istio-system"

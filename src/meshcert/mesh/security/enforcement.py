@@ -49,8 +49,7 @@ def admit_http_authenticated(
 ) -> tuple[HttpRequest, requestauthn.Authenticated] | Rejection:
     """`admit_http` that also gives the JWT filter's verdict (request principal and claims):
     a gateway routes on the claims (VirtualService `@request.auth.claims.*` matches)."""
-    if peer.mtls:
-        request = mtls.with_client_cert(view, workload, request, peer)
+    request = mtls.with_client_cert(view, workload, request, peer)
     authn = requestauthn.authenticate(view, workload, request, now, keys)
     if isinstance(authn, Rejection):
         return authn

@@ -264,10 +264,17 @@ def client_cert_hash(view: MeshView, workload: Workload) -> str:
 
 def with_client_cert(view: MeshView, workload: Workload, request: HttpRequest,
                      peer: Peer) -> HttpRequest:  # fmt: skip
-    """The request as the server's proxy forwards it after an mTLS handshake: Envoy's
-    APPEND_FORWARD adds this connection's element to any X-Forwarded-Client-Cert the client
-    sent (a gateway's SANITIZE_SET replaces it)."""
+    """The request as the server's proxy forwards it, with X-Forwarded-Client-Cert as Envoy
+    writes it. A sidecar's inbound (APPEND_FORWARD) adds this mTLS connection's element to
+    the header that arrived, and passes a plaintext request's on untouched; a gateway
+    (gatewayTopology forwardClientCertDetails, default SANITIZE_SET) sets it to this
+    connection's element, or removes it without mTLS. What arrives over mTLS from a sidecar
+    holds nothing: its outbound listener sanitizes (Envoy's default SANITIZE); from a
+    gateway it is what the gateway set."""
+    gateway = is_gateway_workload(workload)
     if not peer.mtls or peer.workload is None:
+        if gateway and request.header(XFCC) is not None:
+            return request.without_header(XFCC)
         return request
     client = peer.workload
     key = ("xfcc", workload.namespace, workload.name, client.namespace, client.name)
@@ -277,7 +284,7 @@ def with_client_cert(view: MeshView, workload: Workload, request: HttpRequest,
             f"By={_spiffe(view, workload)};Hash={client_cert_hash(view, client)};"
             f'Subject="";URI={_spiffe(view, client)}'))  # fmt: skip
     existing = request.header(XFCC)
-    if existing and not is_gateway_workload(workload):
+    if existing and not gateway and is_gateway_workload(client):
         element = f"{existing},{element}"
     return request.with_header(XFCC, element)
 
