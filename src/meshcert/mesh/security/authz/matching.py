@@ -423,31 +423,46 @@ def _clause_predicate(clause: Clause, policy: Policy) -> Predicate:
 
 @dataclass(frozen=True)
 class Plan:
-    """One rule prepared for HTTP or for TCP: its predicates (cheap `to` first), or `never`
-    when an ALLOW rule uses a key that cannot be built for this traffic."""
+    """One rule prepared for HTTP or for TCP: `matches(attributes)`, built from the rule's
+    predicates (cheap `to` first); never true when an ALLOW rule uses a key that cannot be
+    built for this traffic."""
 
-    never: bool
-    conditions: tuple[Predicate, ...] = ()
-    operations: tuple[tuple[Predicate, ...], ...] = ((),)
-    sources: tuple[tuple[Predicate, ...], ...] = ((),)
-
-    def matches(self, a: Attributes) -> bool:
-        if self.never:
-            return False
-        for condition in self.conditions:
-            if not condition(a):
-                return False
-        return _any_entry(self.operations, a) and _any_entry(self.sources, a)
+    matches: Predicate
 
 
-def _any_entry(entries: tuple[tuple[Predicate, ...], ...], a: Attributes) -> bool:
-    for entry in entries:
-        for predicate in entry:
-            if not predicate(a):
-                break
-        else:
-            return True
+def _never(a: Attributes) -> bool:
     return False
+
+
+def _all_of(predicates: tuple[Predicate, ...]) -> Predicate:
+    if len(predicates) == 1:
+        return predicates[0]
+
+    def every(a: Attributes) -> bool:
+        for predicate in predicates:  # noqa: SIM110 (a loop is cheaper than all() here)
+            if not predicate(a):
+                return False
+        return True
+
+    return every
+
+
+def _any_entry(entries: tuple[tuple[Predicate, ...], ...]) -> Predicate | None:
+    """Any `from` (or `to`) entry whose predicates all hold; None when one entry is empty
+    (it matches everything)."""
+    if any(not entry for entry in entries):
+        return None
+    alternatives = tuple(_all_of(entry) for entry in entries)
+    if len(alternatives) == 1:
+        return alternatives[0]
+
+    def any_of(a: Attributes) -> bool:
+        for alternative in alternatives:  # noqa: SIM110 (a loop is cheaper than any() here)
+            if alternative(a):
+                return True
+        return False
+
+    return any_of
 
 
 def plan(rule: Rule, policy: Policy, tcp: bool, ztunnel: bool = False) -> Plan:
@@ -469,9 +484,13 @@ def plan(rule: Rule, policy: Policy, tcp: bool, ztunnel: bool = False) -> Plan:
     sources = [usable(s) for s in rule.sources]
     operations = [usable(o) for o in rule.operations]
     if conditions is None or None in sources or None in operations:
-        return Plan(never=True)
-    return Plan(False, conditions, tuple(o or () for o in operations),
-                tuple(s or () for s in sources))  # fmt: skip
+        return Plan(_never)
+    checks = list(conditions)
+    for entries in (operations, sources):
+        found = _any_entry(tuple(e or () for e in entries))
+        if found is not None:
+            checks.append(found)
+    return Plan(_all_of(tuple(checks)) if checks else (lambda a: True))
 
 
 @dataclass(frozen=True)
