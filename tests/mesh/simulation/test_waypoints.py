@@ -187,3 +187,30 @@ spec:
     out = t.curl(cluster, "-s", "-o", "/dev/null", "-w", "%{http_code}",
                  "http://productpage:9080/productpage")  # fmt: skip
     assert out.stdout == b"503"  # the waypoint's upstream connection is closed
+
+
+def test_waypoint_access_log(cluster: Cluster) -> None:
+    """With access logging on (meshConfig.accessLogFile), the waypoint logs the requests it
+    routed, in Envoy's default format, with the upstream cluster it chose: the client's call to
+    reviews and reviews' own call to ratings (the namespace's waypoint serves both)."""
+    t.apply(
+        cluster,
+        """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: istio, namespace: istio-system}
+data: {mesh: "accessLogFile: /dev/stdout"}
+""",
+    )
+    t.curl(cluster, "-s", "http://reviews:9080/reviews/0")
+    (pod,) = [
+        p["metadata"]["name"]
+        for p in cluster.list(cluster.kind("", "pods"), "default")
+        if p["metadata"]["name"].startswith("waypoint-")
+    ]
+    lines = t.logs(cluster, "default", pod, "istio-proxy")
+    ratings, reviews = lines  # the inner call completes first
+    assert '"GET /reviews/0 HTTP/1.1" 200' in reviews
+    assert "outbound|9080||reviews.default.svc.cluster.local" in reviews
+    assert '"GET /ratings/0 HTTP/1.1" 200' in ratings
+    assert "outbound|9080||ratings.default.svc.cluster.local" in ratings
