@@ -41,6 +41,11 @@ CASES: list[Case] = [
         ("IST0101", "VirtualService default/reviews"),
     ]),
     ("virtualservice.DestinationRuleAnalyzer", ("services.yaml", "vs-subsets-ok.yaml"), []),
+    ("subsetPodNotSelected.Analyzer", ("services.yaml", "subset-pods.yaml"), [
+        ("IST0173", "DestinationRule default/reviews"),
+        ("IST0174", "DestinationRule default/typo"),
+    ]),
+    ("subsetPodNotSelected.Analyzer", ("services.yaml", "subset-pods-ok.yaml"), []),
     ("virtualservice.GatewayAnalyzer", ("vs-gateways.yaml",), [
         ("IST0101", "VirtualService default/nogateway"),
         ("IST0132", "VirtualService default/nogateway"),
@@ -151,7 +156,7 @@ def test_every_analyzer_is_registered_once_and_named_uniquely() -> None:
     for module_name in ("annotations", "ca_certificates", "conflicting_gateways",
                         "destination_hosts", "destination_rules", "gateway_ports",
                         "gateway_secrets", "gateways", "injection", "mesh_gateway_hosts",
-                        "port_names", "sidecar_selectors"):  # fmt: skip
+                        "port_names", "sidecar_selectors", "subset_pods"):  # fmt: skip
         module = importlib.import_module(f"{package.__name__}.{module_name}")
         classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
                    if c.__module__ == module.__name__ and hasattr(c, "analyze")]  # fmt: skip

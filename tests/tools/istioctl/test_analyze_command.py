@@ -294,8 +294,27 @@ def test_verbose_and_color(bookinfo: Cluster) -> None:
             "Error [IST0145] (Gateway default/gw-a) Conflict with gateways default/gw-b (workload "
             "selector istio=ingressgateway, port 8080, hosts *).",
         ),
+        (
+            [
+                {
+                    "apiVersion": "networking.istio.io/v1",
+                    "kind": "DestinationRule",
+                    "metadata": {"name": "reviews", "namespace": "default"},
+                    "spec": {
+                        "host": "reviews",
+                        "subsets": [
+                            {"name": "v1", "labels": {"version": "v1"}},
+                            {"name": "v4", "labels": {"version": "v4"}},
+                        ],
+                    },
+                }
+            ],
+            "Error [IST0173] (DestinationRule default/reviews) The Subset v4 defined in the "
+            "DestinationRule does not select any pods. Which may lead to 503 UH "
+            "(NoHealthyUpstream).",
+        ),
     ],
-    ids=["port-without-protocol", "conflicting-gateways"],
+    ids=["port-without-protocol", "conflicting-gateways", "subset-selecting-no-pods"],
 )
 def test_broken_states_in_the_lab(objects: list[dict[str, object]], line: str) -> None:
     cluster = new_cluster()

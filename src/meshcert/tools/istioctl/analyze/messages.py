@@ -1,6 +1,7 @@
 """The analysis message catalogue: code, name, level and template of every message istioctl
 analyze can print, as istio/istio pkg/config/analysis/msg/messages.yaml defines them (Istio
-1.26; retired codes such as IST0104 GatewayPortNotOnWorkload are absent there and here).
+1.26; retired codes such as IST0104 GatewayPortNotOnWorkload are absent there and here), with
+IST0173 and IST0174 as later catalogues and the istio.io pages ist0173/ist0174 word them.
 
 Templates keep Go's verbs (`%s`, `%q`, `%v`, `%d`) and are rendered with Go's rules by
 `go_format`, so a message reads exactly as the real tool prints it.
@@ -141,6 +142,16 @@ GatewayPortNotDefinedOnService = _t(
     "The gateway is listening on a target port (port %d) that is not defined in the Service "
     "associated with its workload instances (Pod selector %s). If you need to access the "
     "gateway port through the gateway Service, it will not be available.")  # fmt: skip
+DestinationRuleSubsetNotSelectPods = _t(
+    "IST0173", "DestinationRuleSubsetNotSelectPods", ERROR,
+    "A subset of a DestinationRule selects no pods.",
+    "The Subset %s defined in the DestinationRule does not select any pods. Which may lead to "
+    "503 UH (NoHealthyUpstream).")  # fmt: skip
+UnknownDestinationRuleHost = _t(
+    "IST0174", "UnknownDestinationRuleHost", WARNING,
+    "The host of a DestinationRule matches no service in the mesh.",
+    "The host %s defined in the DestinationRule does not match any services in the "
+    "mesh.")  # fmt: skip
 
 CATALOGUE: dict[str, MessageType] = {
     m.code: m
@@ -165,6 +176,8 @@ CATALOGUE: dict[str, MessageType] = {
         SchemaWarning,
         ConflictingGateways,
         GatewayPortNotDefinedOnService,
+        DestinationRuleSubsetNotSelectPods,
+        UnknownDestinationRuleHost,
     )
 }
 
@@ -175,7 +188,7 @@ OTHER_CODES = frozenset(
      "IST0134", "IST0135", "IST0136", "IST0137", "IST0138", "IST0139", "IST0140", "IST0141",
      "IST0142", "IST0143", "IST0144", "IST0146", "IST0147", "IST0148", "IST0149", "IST0150",
      "IST0151", "IST0152", "IST0153", "IST0154", "IST0155", "IST0156", "IST0157", "IST0158",
-     "IST0159", "IST0160", "IST0161", "IST0163", "IST0164", "IST0165", "IST0110"}
+     "IST0159", "IST0160", "IST0161", "IST0163", "IST0164", "IST0165", "IST0110", "IST0167"}
 )  # fmt: skip
 
 

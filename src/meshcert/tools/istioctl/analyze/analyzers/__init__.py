@@ -17,6 +17,7 @@ from .mesh_gateway_hosts import ConflictingMeshGatewayHostsAnalyzer
 from .port_names import PortNameAnalyzer
 from .schema_validation import ANALYZERS as SCHEMA_ANALYZERS
 from .sidecar_selectors import DefaultSelectorAnalyzer
+from .subset_pods import PodNotSelectedAnalyzer
 
 ALL: tuple[Analyzer, ...] = (
     AnnotationsAnalyzer(),
@@ -30,6 +31,7 @@ ALL: tuple[Analyzer, ...] = (
     ConflictingMeshGatewayHostsAnalyzer(),
     DestinationHostAnalyzer(),
     DestinationRuleAnalyzer(),
+    PodNotSelectedAnalyzer(),
     GatewayAnalyzer(),
     *(analyzer() for analyzer in SCHEMA_ANALYZERS),
 )
