@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 
@@ -62,6 +63,12 @@ CASES: list[Case] = [
         ("IST0111", "Sidecar default/two"),
     ]),
     ("sidecar.DefaultSelectorAnalyzer", ("sidecars-ok.yaml",), []),
+    ("sidecar.SelectorAnalyzer", ("sidecar-workloads.yaml",), [
+        ("IST0101", "Sidecar default/nothing"),
+        ("IST0110", "Sidecar default/by-app"),
+        ("IST0110", "Sidecar default/by-version"),
+    ]),
+    ("sidecar.SelectorAnalyzer", ("sidecar-workloads-ok.yaml",), []),
     ("service.PortNameAnalyzer", ("port-names.yaml",), [("IST0118", "Service default/badport")]),
     ("service.PortNameAnalyzer", ("port-names-ok.yaml", "ingress.yaml"), []),
     ("destinationrule.CaCertificateAnalyzer", ("ca-certificates.yaml",), [
@@ -153,14 +160,13 @@ def test_every_analyzer_is_registered_once_and_named_uniquely() -> None:
     assert len(names) == len(set(names))
     assert len({type(a) for a in ALL}) == len(ALL)
     package = importlib.import_module("meshcert.tools.istioctl.analyze.analyzers")
-    for module_name in ("annotations", "ca_certificates", "conflicting_gateways",
-                        "destination_hosts", "destination_rules", "gateway_ports",
-                        "gateway_secrets", "gateways", "injection", "mesh_gateway_hosts",
-                        "port_names", "sidecar_selectors", "subset_pods"):  # fmt: skip
+    modules = [m.name for m in pkgutil.iter_modules(package.__path__)]
+    assert len(modules) > 10
+    for module_name in modules:
         module = importlib.import_module(f"{package.__name__}.{module_name}")
         classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
-                   if c.__module__ == module.__name__ and hasattr(c, "analyze")]  # fmt: skip
-        assert classes, module_name
+                   if c.__module__ == module.__name__ and hasattr(c, "analyze")
+                   and hasattr(c, "metadata")]  # fmt: skip
         for cls in classes:
             assert any(isinstance(a, cls) for a in ALL), f"{cls.__name__} is not in ALL"
 

@@ -84,6 +84,11 @@ ConflictingMeshGatewayVirtualServiceHosts = _t(
     "The VirtualServices %s associated with mesh gateway define the same host %s which can "
     "lead to undefined behavior. This can be fixed by merging the conflicting VirtualServices "
     "into a single resource.")  # fmt: skip
+ConflictingSidecarWorkloadSelectors = _t(
+    "IST0110", "ConflictingSidecarWorkloadSelectors", ERROR,
+    "A Sidecar resource selects the same workloads as another Sidecar resource",
+    "The Sidecars %v in namespace %q select the same workload pod %q, which can lead to "
+    "undefined behavior.")  # fmt: skip
 MultipleSidecarsWithoutWorkloadSelectors = _t(
     "IST0111", "MultipleSidecarsWithoutWorkloadSelectors", ERROR,
     "More than one sidecar resource in a namespace has no workload selector",
@@ -164,6 +169,7 @@ CATALOGUE: dict[str, MessageType] = {
         MisplacedAnnotation,
         UnknownAnnotation,
         ConflictingMeshGatewayVirtualServiceHosts,
+        ConflictingSidecarWorkloadSelectors,
         MultipleSidecarsWithoutWorkloadSelectors,
         VirtualServiceDestinationPortSelectorRequired,
         PortNameIsNotUnderNamingConvention,
@@ -188,7 +194,7 @@ OTHER_CODES = frozenset(
      "IST0134", "IST0135", "IST0136", "IST0137", "IST0138", "IST0139", "IST0140", "IST0141",
      "IST0142", "IST0143", "IST0144", "IST0146", "IST0147", "IST0148", "IST0149", "IST0150",
      "IST0151", "IST0152", "IST0153", "IST0154", "IST0155", "IST0156", "IST0157", "IST0158",
-     "IST0159", "IST0160", "IST0161", "IST0163", "IST0164", "IST0165", "IST0110", "IST0167"}
+     "IST0159", "IST0160", "IST0161", "IST0163", "IST0164", "IST0165", "IST0167"}
 )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from .mesh_gateway_hosts import ConflictingMeshGatewayHostsAnalyzer
 from .port_names import PortNameAnalyzer
 from .schema_validation import ANALYZERS as SCHEMA_ANALYZERS
 from .sidecar_selectors import DefaultSelectorAnalyzer
+from .sidecar_workloads import SelectorAnalyzer
 from .subset_pods import PodNotSelectedAnalyzer
 
 ALL: tuple[Analyzer, ...] = (
@@ -28,6 +29,7 @@ ALL: tuple[Analyzer, ...] = (
     InjectionAnalyzer(),
     PortNameAnalyzer(),
     DefaultSelectorAnalyzer(),
+    SelectorAnalyzer(),
     ConflictingMeshGatewayHostsAnalyzer(),
     DestinationHostAnalyzer(),
     DestinationRuleAnalyzer(),

@@ -1,6 +1,7 @@
 """IST0111 MultipleSidecarsWithoutWorkloadSelectors: more than one Sidecar without a
 workloadSelector in a namespace. Source: istio/istio
-pkg/config/analysis/analyzers/sidecar/defaultselector.go.
+pkg/config/analysis/analyzers/sidecar/defaultselector.go (the Sidecars are named, sorted, without
+their namespace: sidecar/util.go getNames).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class DefaultSelectorAnalyzer:
                 by_namespace.setdefault(sidecar.namespace, []).append(sidecar)
         for namespace, found in by_namespace.items():
             if len(found) > 1:
-                names = [r.full_name for r in found]
+                names = sorted(r.name for r in found)
                 for sidecar in found:
                     context.report(msg.MultipleSidecarsWithoutWorkloadSelectors, sidecar, names,
                                    namespace)  # fmt: skip
