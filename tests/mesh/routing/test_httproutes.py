@@ -330,3 +330,27 @@ def test_missing_backend_and_bad_filter() -> None:
     (status,) = convert([yaml.safe_load(GATEWAY)], [bad]).parents[("default", "httpbin")]
     assert status.route_error is not None
     assert status.route_error.message == 'unsupported filter type "ExtensionRef"'
+
+
+def test_service_parent_port_limits_the_route_to_that_port(
+    build: Any, send_from: Any, dests: Any
+) -> None:
+    """A parentRef port is added to every match (augmentPortMatch): the Service's other
+    ports keep their default route."""
+    two_ports = """
+---
+kind: Service
+metadata: {name: web}
+spec: {selector: {app: reviews}, ports: [{name: http, port: 8080}, {name: http-alt, port: 9090}]}
+"""
+    view, proxy = build(
+        route(
+            """  - backendRefs: [{name: reviews-v2, port: 9080}]""",
+            parent="{group: '', kind: Service, name: web, port: 9090}",
+        )
+        + two_ports
+    )
+    on_port = send_from(view, proxy, "http://web:9090/")
+    assert dests(on_port)[0][0] == "reviews-v2.default.svc.cluster.local"
+    other_port = send_from(view, proxy, "http://web:8080/")
+    assert dests(other_port)[0][0] == "web.default.svc.cluster.local"
