@@ -9,8 +9,9 @@ CheckServiceAccount, CheckValidPathTemplate, ValidateAttribute). The errors are 
 `to`) has only HTTP attributes, which denies all TCP traffic in its scope.
 
 The lab adds warnings of its own, each saying what it does not model: `connection.sni` and
-`experimental.envoy.filters.*` conditions, and targetRefs to waypoints, Services,
-ServiceEntries and GatewayClasses.
+`experimental.envoy.filters.*` conditions, and targetRefs to ServiceEntries and
+GatewayClasses (targetRefs to a waypoint Gateway or a Service are enforced at waypoints,
+`mesh/simulation/waypoints.py`).
 """
 
 from __future__ import annotations
@@ -248,7 +249,7 @@ def _selector(spec: Mapping[str, Any], errs: Errors, warnings: list[str]) -> Non
                 f"targetRef must be to one of {ALLOWED_TARGETS} but was "
                 f"{ref.get('group') or ''}/{kind}"
             )
-        elif kind != "Gateway":
+        elif kind not in ("Gateway", "Service"):  # waypoints enforce Service targets
             warnings.append(
                 f"{NOT_IN_LAB}: a policy attached to a {kind} applies to waypoints "
                 "or gateways the lab does not model; it has no effect here"

@@ -10,9 +10,9 @@ a policy applies to the workloads its `selector.matchLabels` selects in its own 
 every workload of the namespace without a selector, and mesh-wide (selector or not) in the root
 namespace (meshConfig.rootNamespace, istio-system by default). A policy with `targetRef` /
 `targetRefs` does not apply to sidecars; one naming a Gateway API `Gateway` applies to that
-gateway's pods (label `gateway.networking.k8s.io/gateway-name`). Waypoints and ambient
-Service targets are not modelled in the lab (waypoints route nothing yet): such policies
-apply to no pod here, and the validation webhook says so when they are applied.
+gateway's pods (label `gateway.networking.k8s.io/gateway-name`). Policies targeting a
+waypoint or a Service are enforced by the waypoint (`security/waypoint_authz.py`), not here;
+ServiceEntry and GatewayClass targets are not modelled (the validation webhook says so).
 Policies annotated `istio.io/dry-run: "true"` are only shadow-evaluated by Istio, never
 enforced (istio.io docs/tasks/security/authorization/authz-dry-run).
 """
