@@ -27,6 +27,7 @@ def request_with(
     _set(out, "scheme", request.scheme)
     _set(out, "headers", headers)
     _set(out, "body", request.body)
+    _set(out, "tls", request.tls)
     return out
 
 
