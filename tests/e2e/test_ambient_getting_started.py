@@ -103,7 +103,9 @@ def test_enforce_layer_7_authorization_policy(page: E2ELab) -> None:
     assert row.split()[:2] == ["waypoint", "istio-waypoint"]
     assert row.split()[3] == "True"
 
-    page.apply_page_yaml("ambient_getting_started/productpage-waypoint.yaml")
+    out = page.apply_page_yaml("ambient_getting_started/productpage-waypoint.yaml")
+    assert out.stdout == "authorizationpolicy.security.istio.io/productpage-waypoint created\n"
+    assert out.stderr == ""  # no warning: the waypoint enforces a policy on a Service
     page.apply_page_yaml("ambient_getting_started/productpage-viewer-with-waypoint.yaml")
 
     # This fails with an RBAC error because you're not using a GET operation
