@@ -6,7 +6,6 @@ import importlib.util
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from types import ModuleType
 
@@ -204,30 +203,21 @@ def test_committed_kubernetes_json_is_what_the_generator_writes() -> None:
     assert _generator().build() == committed
 
 
-def test_loading_is_lazy_and_fast() -> None:
+def test_loading_is_lazy() -> None:
+    """Importing the catalogue loads no schema; the first lookup does (its cost is measured by
+    benchmarks/bench_validation.py)."""
     code = (
-        "import time, sys\n"
         "from meshcert.kube import schemas\n"
         "from meshcert.kube.served_kinds import default_registry\n"
         "assert schemas.shared_catalogue()._owner is None, 'loaded at import'\n"
         "pod = default_registry().by_plural('', 'pods')\n"
-        "t = time.perf_counter()\n"
         "schemas.root(pod)\n"
-        "schemas.patch_meta(pod, ('spec', 'containers'))\n"
-        "print(time.perf_counter() - t)\n"
+        "print(schemas.patch_meta(pod, ('spec', 'containers')) is not None)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert float(out) < 0.05
-
-
-def test_lookups_after_loading_take_microseconds() -> None:
-    schemas.patch_meta(POD, ("spec", "containers"))
-    start = time.perf_counter()
-    for _ in range(1000):
-        schemas.patch_meta(POD, ("spec", "containers", "env"))
-    assert (time.perf_counter() - start) / 1000 < 50e-6
+    assert out == "True\n"
 
 
 def _folder(tmp_path: Path, files: dict[str, str]) -> schemas.Catalogue:
