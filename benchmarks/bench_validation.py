@@ -49,7 +49,7 @@ def main() -> None:
             subprocess.run(
                 [sys.executable, "-c", FIRST_LOOKUP], capture_output=True, text=True, check=True
             ).stdout
-        )  # fmt: skip
+        )
         for _ in range(3)
     )
     rows = [("first schema lookup in a fresh process", f"{first * 1000:.1f} ms")]
