@@ -12,6 +12,7 @@ The Gateway API CRDs come from `meshcert lab gateway-api | kubectl apply -f -`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -94,3 +95,9 @@ def test_configuring_a_gateway(page: E2ELab) -> None:
         "-o jsonpath='{.status.listeners[0].attachedRoutes}'"
     )
     assert out.stdout == "1"
+    header, row = page.sh("kubectl get httproute http").stdout.splitlines()
+    assert header.split() == ["NAME", "HOSTNAMES", "AGE"]
+    assert row.split()[:2] == ["http", '["httpbin.example.com"]']
+    described = page.sh("kubectl describe httproute http").stdout
+    assert re.search(r"Controller Name:\s+istio.io/gateway-controller", described)
+    assert "Route was valid" in described
