@@ -502,6 +502,13 @@ class MeshView:
         AuthorizationPolicy) of `namespace`, oldest first. Read-only."""
         return tuple(self._policies.get((kind, namespace), ()))
 
+    def all_policies(self) -> dict[str, list[Obj]]:
+        """Every stored security policy by kind (what `policies=` of the constructor takes)."""
+        out: dict[str, list[Obj]] = {}
+        for (kind, _), objs in self._policies.items():
+            out.setdefault(kind, []).extend(objs)
+        return out
+
     def memo(self, key: Any) -> Any:
         """Per-view memo for derived data (routing tables per proxy scope)."""
         return self._memo.get(key)

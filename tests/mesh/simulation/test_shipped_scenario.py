@@ -119,3 +119,32 @@ spec:
     assert code() == b"200"
     scale(1)
     assert code() == b"500"
+
+
+def test_a_frozen_push_keeps_the_security_policies() -> None:
+    # docs/mesh.md "The push model": the view a revision froze at holds every kind of config,
+    # AuthorizationPolicies included (a deny-all pushed before istiod went down still denies)
+    cluster = new_cluster()
+    cluster.extensions["mesh.time_scale"] = 0.0
+    seed(cluster, load_scenario("bookinfo-httpbin-curl"))
+    for doc in yaml.safe_load_all("""
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: deny-httpbin}
+spec:
+  selector: {matchLabels: {app: httpbin}}
+  action: DENY
+  rules: [{}]
+"""):
+        cluster.create(cluster.kind_of(doc), doc, "default")
+
+    def code() -> bytes:
+        return curl(cluster, "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                    "http://httpbin:8000/get")  # fmt: skip
+
+    assert code() == b"403"
+    kind = cluster.kind("apps", "deployments")
+    deployment = copy.deepcopy(cluster.get(kind, "istio-system", "istiod"))
+    deployment["spec"]["replicas"] = 0
+    cluster.update(kind, deployment, "istio-system", "istiod")
+    assert code() == b"403"

@@ -148,6 +148,7 @@ def _rebuilt(view: MeshView, mesh: MeshConfig) -> MeshView:
         destination_rules=view.destination_rules,
         gateways=view.gateways,
         sidecars=view.sidecars,
+        policies=view.all_policies(),
     )
 
 
