@@ -236,6 +236,7 @@ class MeshView:
                 k8s_gateways,
                 http_routes,
                 {s.hostname for s in svcs if s.origin == KUBERNETES},
+                namespace_labels=ns_labels,
             )
             if k8s_gateways or http_routes
             else httproutes.Conversion()

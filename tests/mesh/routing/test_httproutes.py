@@ -354,3 +354,30 @@ spec: {selector: {app: reviews}, ports: [{name: http, port: 8080}, {name: http-a
     assert dests(on_port)[0][0] == "reviews-v2.default.svc.cluster.local"
     other_port = send_from(view, proxy, "http://web:8080/")
     assert dests(other_port)[0][0] == "web.default.svc.cluster.local"
+
+
+def test_selector_listener_checks_the_route_namespace_labels() -> None:
+    """`allowedRoutes.namespaces.from: Selector` (the secure-ingress Gateway API tab selects
+    `kubernetes.io/metadata.name: default`): server hosts `*/host`, the route's namespace
+    must carry the labels."""
+    import yaml
+
+    gw = yaml.safe_load(
+        GATEWAY.replace(
+            "from: All}",
+            "from: Selector, selector: {matchLabels: {kubernetes.io/metadata.name: default}}}",
+        )
+    )
+    labels = {
+        "default": {"kubernetes.io/metadata.name": "default"},
+        "other": {"kubernetes.io/metadata.name": "other"},
+    }
+    done = convert([gw], [_route()], namespace_labels=labels)
+    assert done.gateways[0]["spec"]["servers"][0]["hosts"] == ["*/*.example.com"]
+    (status,) = done.parents[("default", "httpbin")]
+    assert status.denied is None
+    (status,) = convert([gw], [_route("other")], namespace_labels=labels).parents[
+        ("other", "httpbin")
+    ]
+    assert status.denied is not None
+    assert status.denied.reason == "NotAllowedByListeners"

@@ -292,7 +292,13 @@ def _conversion(cluster: Cluster) -> httproutes.Conversion:
         f"{s['metadata']['name']}.{s['metadata']['namespace']}.svc.cluster.local"
         for s in cluster.list(cluster.kind("", "services"))
     }
-    return httproutes.convert(cluster.list(gw_kind), cluster.list(route_kind), services)
+    labels = {
+        n["metadata"]["name"]: n["metadata"].get("labels") or {}
+        for n in cluster.list(cluster.kind("", "namespaces"))
+    }
+    return httproutes.convert(
+        cluster.list(gw_kind), cluster.list(route_kind), services, namespace_labels=labels
+    )
 
 
 def _ambient(cluster: Cluster) -> bool:
