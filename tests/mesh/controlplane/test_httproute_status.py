@@ -153,3 +153,29 @@ def test_service_parent_in_ambient_reports_waypoints() -> None:
         "istio.io/use-waypoint label missing from parent and parent namespace; in ambient "
         "mode, route will not be respected",
     )
+
+
+def test_enrolling_the_namespace_in_a_waypoint_updates_resolved_waypoints() -> None:
+    cluster = _cluster("ambient")
+    _service(cluster, "reviews")
+    route = {
+        "apiVersion": f"{GROUP}/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": "httpbin", "namespace": "default"},
+        "spec": {
+            "parentRefs": [{"group": "", "kind": "Service", "name": "reviews", "port": 8000}],
+            "rules": [{"backendRefs": [{"name": "reviews", "port": 8000}]}],
+        },
+    }
+    cluster.create(cluster.kind(GROUP, "httproutes"), route)
+    kind = cluster.kind("", "namespaces")
+    ns = copy.deepcopy(cluster.get(kind, "", "default"))
+    ns["metadata"].setdefault("labels", {})["istio.io/use-waypoint"] = "waypoint"
+    cluster.update(kind, ns)
+    (parent,) = _status(cluster)
+    assert _conditions(parent)[2] == (
+        "ResolvedWaypoints",
+        "True",
+        "ResolvedWaypoints",
+        "All waypoints resolved",
+    )

@@ -143,6 +143,7 @@ class ControlPlaneController:
         if plural == "namespaces":
             if event.type != "DELETED":
                 ambient.sync_namespace(cluster, event.name)
+            gateways.sync_routes(cluster)  # istio.io/use-waypoint (ResolvedWaypoints), Selector
             return
         if plural == "daemonsets":
             cni = event.namespace == ISTIO_NAMESPACE and event.name == "istio-cni-node"
