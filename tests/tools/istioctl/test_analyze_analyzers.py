@@ -95,6 +95,13 @@ CASES: list[Case] = [
         ("IST0108", "Pod default/typo"),
     ]),
     ("annotations.K8sAnalyzer", ("annotations-ok.yaml",), []),
+    ("auth.AuthorizationPoliciesAnalyzer", ("authorization-policies.yaml",), [
+        ("IST0101", "AuthorizationPolicy default/from-typo"),
+        ("IST0127", "AuthorizationPolicy default/ghost"),
+        ("IST0127", "AuthorizationPolicy empty/nobody-here"),
+        ("IST0127", "AuthorizationPolicy istio-system/mesh-ghost"),
+    ]),
+    ("auth.AuthorizationPoliciesAnalyzer", ("authorization-policies-ok.yaml",), []),
     ("schema.ValidationAnalyzer.VirtualService", ("schema.yaml",), [
         ("IST0106", "VirtualService default/noroutes"),
         ("IST0130", "VirtualService default/unreachable"),  # rule #1: all its matches used

@@ -110,6 +110,10 @@ NamespaceMultipleInjectionLabels = _t(
     "A namespace has more than one type of injection labels",
     "The namespace has more than one type of injection labels %v, which may lead to undefined "
     "behavior. Make sure only one injection label exists.")  # fmt: skip
+NoMatchingWorkloadsFound = _t(
+    "IST0127", "NoMatchingWorkloadsFound", WARNING,
+    "There aren't workloads matching the resource labels",
+    "No matching workloads for this resource with the following labels: %s")  # fmt: skip
 NoServerCertificateVerificationDestinationLevel = _t(
     "IST0128", "NoServerCertificateVerificationDestinationLevel", WARNING,
     "No caCertificates are set in DestinationRule, this results in no verification of "
@@ -174,6 +178,7 @@ CATALOGUE: dict[str, MessageType] = {
         VirtualServiceDestinationPortSelectorRequired,
         PortNameIsNotUnderNamingConvention,
         NamespaceMultipleInjectionLabels,
+        NoMatchingWorkloadsFound,
         NoServerCertificateVerificationDestinationLevel,
         NoServerCertificateVerificationPortLevel,
         VirtualServiceUnreachableRule,
@@ -190,7 +195,7 @@ CATALOGUE: dict[str, MessageType] = {
 # Codes of Istio's catalogue this lab has no analyzer for; `-S` accepts them without the
 # "unknown message code" warning, as the real tool does.
 OTHER_CODES = frozenset(
-    {"IST0002", "IST0113", "IST0116", "IST0119", "IST0122", "IST0125", "IST0126", "IST0127",
+    {"IST0002", "IST0113", "IST0116", "IST0119", "IST0122", "IST0125", "IST0126",
      "IST0134", "IST0135", "IST0136", "IST0137", "IST0138", "IST0139", "IST0140", "IST0141",
      "IST0142", "IST0143", "IST0144", "IST0146", "IST0147", "IST0148", "IST0149", "IST0150",
      "IST0151", "IST0152", "IST0153", "IST0154", "IST0155", "IST0156", "IST0157", "IST0158",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..context import Analyzer
 from .annotations import AnnotationsAnalyzer
+from .authorization_policies import AuthorizationPoliciesAnalyzer
 from .ca_certificates import CaCertificateAnalyzer
 from .conflicting_gateways import ConflictingGatewayAnalyzer
 from .destination_hosts import DestinationHostAnalyzer
@@ -22,6 +23,7 @@ from .subset_pods import PodNotSelectedAnalyzer
 
 ALL: tuple[Analyzer, ...] = (
     AnnotationsAnalyzer(),
+    AuthorizationPoliciesAnalyzer(),
     CaCertificateAnalyzer(),
     ConflictingGatewayAnalyzer(),
     IngressGatewayPortAnalyzer(),
