@@ -2,9 +2,10 @@
 
 A `Resource` is one Kubernetes or Istio object with the origin istioctl prints: its friendly
 name `<Kind> <namespace>/<name>` (`<Kind> <name>` when cluster-scoped: the kind and
-resource.FullName, as istioctl 1.2x prints it, e.g. `(VirtualService default/helloworld-v1)`;
-releases before 1.10 printed `<name>.<namespace>`, and some istio.io pages still show that
-older form) and, for files, `<file>:<line>` (Position.String, no line for .json files).
+resource.FullName, as recent istioctl prints it, e.g. `(DestinationRule default/reviews)` on
+istio.io's ist0173 page and in Istio's analyzers_test.go; older releases printed
+`<name>.<namespace>`, which older istio.io pages still show) and, for files, `<file>:<line>`
+(Position.String, no line for .json files).
 
 Sources implement `Reader` (`read() -> list[Resource]`):
 - `LabReader`: the in-process cluster's store (the lab, and `run_istioctl` in tests);
