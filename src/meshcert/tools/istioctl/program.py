@@ -14,6 +14,7 @@ from .analyze import add_analyze_command
 from .analyze.command import DIRECTORIES
 from .commands import Command, Invocation, UsageError, defaults, help_text, parse
 from .install_commands import add_install_commands
+from .kube_inject_command import add_kube_inject_command
 from .tag_commands import add_tag_commands
 from .version_command import add_version_command
 from .waypoint_commands import add_waypoint_commands
@@ -28,6 +29,7 @@ def build_root() -> Command:
     root = Command("istioctl", ROOT_SHORT)
     add_analyze_command(root)
     add_install_commands(root)
+    add_kube_inject_command(root)
     add_tag_commands(root)
     add_version_command(root)
     add_waypoint_commands(root)
