@@ -16,10 +16,10 @@ sends it on to the chosen endpoint (through the destination's ztunnel).
   GetProxyHeaders(..., ListenerClassSidecarInbound)), so the server name is Envoy's default
   `envoy` (not the gateways' `istio-envoy`), with `x-envoy-upstream-service-time`.
 - Its access log (when logging is on) is in `kubectl logs deploy/<waypoint>`.
-- Only clients enrolled in ambient use waypoints here; sidecar clients, gateways and clients
-  outside the mesh reach the service's endpoints directly (the lab does not model
-  sidecar-to-waypoint interoperability or `istio.io/ingress-use-waypoint`). HTTPS and opaque
-  (TCP) ports are not routed through the waypoint in the lab.
+- Only clients enrolled in ambient use waypoints: sidecars bypass them, as in Istio 1.26 (the
+  sidecar-to-waypoint interop of istio/istio issue 51445 does not exist yet), and so do
+  gateways; not modelled: a gateway's use of the waypoint for a service labelled
+  `istio.io/ingress-use-waypoint`, and HTTPS or opaque (TCP) ports through the waypoint.
 
 Sources: istio.io docs/ambient/usage/waypoint ("Use a waypoint proxy", the labels),
 docs/ambient/usage/l7-features, docs/ambient/getting-started/{secure-and-visualize,
