@@ -12,6 +12,7 @@ manager takes the sidecar-inbound proxy headers: `server: envoy`).
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 
 import pytest
@@ -82,8 +83,7 @@ spec:
 
 def _ambient(cluster: Cluster, waypoint: bool) -> None:
     ns_kind = cluster.kind("", "namespaces")
-    ns = cluster.find(ns_kind, "", "default")
-    assert ns is not None
+    ns = copy.deepcopy(cluster.get(ns_kind, "", "default"))
     labels = {"istio.io/dataplane-mode": "ambient"}
     if waypoint:
         labels["istio.io/use-waypoint"] = "waypoint"
@@ -123,10 +123,9 @@ def test_httproute_on_the_service_shifts_traffic_through_the_waypoint(cluster: C
 def test_without_the_use_waypoint_label_routes_are_not_applied(cluster: Cluster) -> None:
     """An ambient client without a waypoint gets L4 load balancing over all reviews pods:
     the Service-parent route needs a waypoint (docs/ambient/usage/l7-features)."""
-    _ambient_no_waypoint = cluster.find(cluster.kind("", "namespaces"), "", "default")
-    assert _ambient_no_waypoint is not None
-    del _ambient_no_waypoint["metadata"]["labels"]["istio.io/use-waypoint"]
-    cluster.update(cluster.kind("", "namespaces"), _ambient_no_waypoint)
+    namespace = copy.deepcopy(cluster.get(cluster.kind("", "namespaces"), "", "default"))
+    del namespace["metadata"]["labels"]["istio.io/use-waypoint"]
+    cluster.update(cluster.kind("", "namespaces"), namespace)
     t.apply(cluster, SHIFT)
     seen = _versions(cluster, 90)
     assert 40 <= seen["v2+"] <= 80, seen  # v2 and v3 are two of the three pods
@@ -214,3 +213,71 @@ data: {mesh: "accessLogFile: /dev/stdout"}
     assert "outbound|9080||reviews.default.svc.cluster.local" in reviews
     assert '"GET /ratings/0 HTTP/1.1" 200' in ratings
     assert "outbound|9080||ratings.default.svc.cluster.local" in ratings
+
+
+INGRESS = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata: {labels: {istio: ingressgateway}}
+    spec:
+      containers:
+      - name: istio-proxy
+        image: docker.io/istio/proxyv2:1.26.0
+        args: [proxy, router]
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: istio-ingressgateway, namespace: istio-system}
+spec:
+  selector: {istio: ingressgateway}
+  ports: [{name: http2, port: 80, targetPort: 8080}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers: [{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bookinfo}
+spec:
+  hosts: ["*"]
+  gateways: [bookinfo-gateway]
+  http: [{route: [{destination: {host: productpage, port: {number: 9080}}}]}]
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-delete}
+spec:
+  targetRefs: [{kind: Service, group: "", name: productpage}]
+  action: DENY
+  rules: [{to: [{operation: {methods: [DELETE]}}]}]
+"""
+
+
+def test_ingress_gateway_uses_the_waypoint_only_when_asked(cluster: Cluster) -> None:
+    """docs/ambient/usage/waypoint: gateways bypass waypoints unless the Service (or its
+    namespace) is labelled `istio.io/ingress-use-waypoint: "true"`."""
+    cluster.create(cluster.kind("", "namespaces"), {"metadata": {"name": "outside"}})
+    t.create(cluster, t.deployment("curl", "curlimages/curl", sidecar=False,
+                                   command=["/bin/sleep", "inf"]), "outside")  # fmt: skip
+    t.apply(cluster, INGRESS)
+
+    def delete() -> bytes:
+        return t.curl(cluster, "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "DELETE",
+                      "http://istio-ingressgateway.istio-system/productpage",
+                      namespace="outside").stdout  # fmt: skip
+
+    assert delete() == b"200"  # the gateway goes to productpage's pod itself
+    svc_kind = cluster.kind("", "services")
+    svc = copy.deepcopy(cluster.get(svc_kind, "default", "productpage"))
+    svc["metadata"].setdefault("labels", {})["istio.io/ingress-use-waypoint"] = "true"
+    cluster.update(svc_kind, svc, "default")
+    assert delete() == b"403"  # the waypoint's DENY policy

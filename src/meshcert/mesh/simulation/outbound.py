@@ -375,6 +375,16 @@ def _attempt(
     # gauge the circuit-breaking task greps: `circuit_breakers.default.remaining_pending: 1`.
     # Requests complete one at a time here, so the remaining capacity is the configured one.
     counters.set(REMAINING_PENDING, upstream.policy.connection_pool.http1_max_pending_requests)
+    if proxy.is_gateway:  # istio.io/ingress-use-waypoint: the service's waypoint takes it
+        from .waypoints import from_gateway
+
+        via = from_gateway(hop, client, upstream.service, request, upstream.port.port)
+        if via is not None:
+            if via.response is None:
+                return Attempt(envoy.local_reply("UF", now), "", upstream.name, "UF")
+            relayed = response_with(envoy.relay(via.response, via.duration),
+                                    duration=via.duration + ENVOY_LATENCY)  # fmt: skip
+            return Attempt(relayed, f"{via.remote_ip}:{via.remote_port}", upstream.name)
     candidates = pools.healthy(hop, upstream)
     if not candidates:
         counters.bump("upstream_cx_none_healthy")

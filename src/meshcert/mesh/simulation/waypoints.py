@@ -18,8 +18,9 @@ sends it on to the chosen endpoint (through the destination's ztunnel).
 - Its access log (when logging is on) is in `kubectl logs deploy/<waypoint>`.
 - Only clients enrolled in ambient use waypoints: sidecars bypass them, as in Istio 1.26 (the
   sidecar-to-waypoint interop of istio/istio issue 51445 does not exist yet), and so do
-  gateways; not modelled: a gateway's use of the waypoint for a service labelled
-  `istio.io/ingress-use-waypoint`, and HTTPS or opaque (TCP) ports through the waypoint.
+  gateways unless the Service (or its namespace) is labelled
+  `istio.io/ingress-use-waypoint: "true"` (`from_gateway`). Not modelled: HTTPS or opaque
+  (TCP) ports through the waypoint.
 
 Sources: istio.io docs/ambient/usage/waypoint ("Use a waypoint proxy", the labels),
 docs/ambient/usage/l7-features, docs/ambient/getting-started/{secure-and-visualize,
@@ -44,6 +45,7 @@ from .state import view_for_proxy
 
 USE_WAYPOINT = "istio.io/use-waypoint"
 USE_WAYPOINT_NAMESPACE = "istio.io/use-waypoint-namespace"
+INGRESS_USE_WAYPOINT = "istio.io/ingress-use-waypoint"
 GATEWAY_NAME_LABEL = "gateway.networking.k8s.io/gateway-name"
 
 
@@ -80,6 +82,25 @@ def waypoint_pods(view: MeshView, service: Service) -> tuple[Workload, ...]:
     return found  # type: ignore[no-any-return]
 
 
+def ingress_uses_waypoint(view: MeshView, service: Service) -> bool:
+    """`istio.io/ingress-use-waypoint: "true"` on the Service, else on its namespace."""
+    labels = _labels(service)
+    if INGRESS_USE_WAYPOINT not in labels:
+        labels = dict(view.namespaces.get(service.namespace) or {})
+    return labels.get(INGRESS_USE_WAYPOINT) == "true"
+
+
+def from_gateway(
+    hop: Hop, gateway: Workload, service: Service, request: HttpRequest, port: int
+) -> Delivery | None:
+    """A gateway's request for `service:port` when the service asks ingress traffic to use its
+    waypoint (istio.io docs/ambient/usage/waypoint "Ingress"): the waypoint's policies and
+    routes apply; None when the gateway goes to the endpoints itself."""
+    if not service.addresses or not ingress_uses_waypoint(hop.view, service):
+        return None
+    return through_waypoint(hop, gateway, service, request, service.addresses[0], port)
+
+
 def through_waypoint(
     hop: Hop,
     client: Workload,
@@ -112,4 +133,5 @@ def through_waypoint(
     return outbound(hop, waypoint, proxy, request, address, port, downstream=client.ip)
 
 
-__all__ = ["through_waypoint", "waypoint_name", "waypoint_pods"]
+__all__ = ["from_gateway", "ingress_uses_waypoint", "through_waypoint", "waypoint_name",
+           "waypoint_pods"]  # fmt: skip
