@@ -95,6 +95,8 @@ class KindRegistry:
     _by_plural: dict[tuple[str, str], ResourceKind] = field(default_factory=dict)
     _by_kind: dict[tuple[str, str], ResourceKind] = field(default_factory=dict)
     crd_exists: Callable[[str], bool] = _always
+    # group_versions() by which CRD-gated kinds are served (the API asks on every request)
+    _versions_cache: dict[tuple[bool, ...], dict[str, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, kinds: Iterable[ResourceKind]) -> KindRegistry:
@@ -106,6 +108,7 @@ class KindRegistry:
     def add(self, kind: ResourceKind) -> None:
         self._by_plural[(kind.group, kind.plural)] = kind
         self._by_kind[(kind.group, kind.kind)] = kind
+        self._versions_cache.clear()
 
     def __iter__(self) -> Iterator[ResourceKind]:
         """The kinds served now."""
@@ -139,11 +142,18 @@ class KindRegistry:
         return rk
 
     def group_versions(self) -> dict[str, list[str]]:
-        """Each served group (`""` for core) with its versions, preferred first."""
-        out: dict[str, list[str]] = {}
-        for rk in self:
-            versions = out.setdefault(rk.group, [])
-            for v in rk.versions:
-                if v not in versions:
-                    versions.append(v)
-        return out
+        """Each served group (`""` for core) with its versions, preferred first (in the order
+        the kinds were added). Read-only: the answer is shared between calls."""
+        gated = tuple(
+            self.crd_exists(k.crd_name) for k in self._by_plural.values() if k.needs_crd
+        )
+        found = self._versions_cache.get(gated)
+        if found is None:
+            found = {}
+            for rk in self:
+                versions = found.setdefault(rk.group, [])
+                for v in rk.versions:
+                    if v not in versions:
+                        versions.append(v)
+            self._versions_cache[gated] = found
+        return found
