@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from . import archiving, coreutils, fileutils, grepping, textutils, timing
-from .programs import Program, ProgramRegistry
-from .shell import shell_program
+from .programs import ExecContext, Program, ProgramRegistry
+
+
+def shell_program(ctx: ExecContext) -> int:
+    """`sh` / `bash`, loaded on first use (the parser's node classes take ~30 ms to import,
+    which a lab start need not pay)."""
+    from .shell import shell_program as run_shell
+
+    return run_shell(ctx)
+
 
 SHIPPED: dict[str, Program] = {
     "sh": shell_program,

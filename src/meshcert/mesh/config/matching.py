@@ -15,13 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import re2
-
 from .. import hosts
 from .workloads import selects
 
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False
+
+@functools.cache
+def re2_options() -> Any:
+    """RE2 options without error logging to stderr (shared by every compile)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    return options
 
 
 class RegexError(ValueError):
@@ -32,8 +37,10 @@ class RegexError(ValueError):
 def compile_regex(pattern: str, ignore_case: bool = False) -> Any:
     """An RE2 program for `pattern` (raises RegexError with RE2's message); programs are
     shared across views, so a rebuilt view does not recompile unchanged patterns."""
+    import re2  # here: loading RE2 costs ~50 ms, paid only by labs that use regex matches
+
     try:
-        return re2.compile(("(?i)" if ignore_case else "") + pattern, _OPTIONS)
+        return re2.compile(("(?i)" if ignore_case else "") + pattern, re2_options())
     except re2.error as exc:
         detail = exc.args[0] if exc.args else exc
         if isinstance(detail, bytes):

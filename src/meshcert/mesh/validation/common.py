@@ -15,8 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import re2
-
+from ..config.matching import re2_options
 from ..config.values import DurationError, parse_duration
 from .errors import Errors, go_float, go_quote
 
@@ -24,8 +23,6 @@ _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _WILDCARD_LABEL = re.compile(r"^(\*|(\*|\*-)?[a-z0-9]([-a-z0-9]*[a-z0-9])?)$")
 _LABEL_KEY_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
-_OPTIONS = re2.Options()
-_OPTIONS.log_errors = False
 PROTOCOLS = frozenset(
     {"tcp", "udp", "grpc", "grpc-web", "http", "http_proxy", "http2", "https", "tls", "mongo",
      "redis", "mysql"}
@@ -185,8 +182,10 @@ _GO_REGEX_CODES = {
 
 def regex_error(pattern: str) -> str | None:
     """Go's regexp.Compile error text for `pattern` (RE2 syntax), or None when it compiles."""
+    import re2  # loaded on first use (see config.matching.compile_regex)
+
     try:
-        re2.compile(pattern, _OPTIONS)
+        re2.compile(pattern, re2_options())
     except re2.error as exc:
         raw = exc.args[0] if exc.args else ""
         text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
