@@ -65,6 +65,7 @@ class MeshView:
         gateways: Iterable[Gateway] = (),
         sidecars: Iterable[Sidecar] = (),
         policies: Mapping[str, Iterable[Obj]] | None = None,
+        waypoint_for: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         self.resource_version = resource_version
         self.mesh = mesh or MeshConfig()
@@ -76,6 +77,8 @@ class MeshView:
         self.destination_rules = tuple(_sorted(destination_rules))
         self.gateways = tuple(_sorted(gateways))
         self.sidecars = tuple(_sorted(sidecars))
+        # the `istio.io/waypoint-for` of each waypoint Gateway by (namespace, name)
+        self.waypoint_for: Mapping[tuple[str, str], str] = dict(waypoint_for or {})
         self.default_retries: RetryPolicy = (
             parse_retry(self.mesh.default_http_retry_policy, DEFAULT_RETRIES)
             if self.mesh.default_http_retry_policy is not None
@@ -272,6 +275,7 @@ class MeshView:
                 *(Gateway.parse(g) for g in converted.gateways),
             ],
             sidecars=[_parsed("sc", s, None, lambda o, _: Sidecar.parse(o)) for s in sidecars],
+            waypoint_for=converted.waypoint_for,
             policies={
                 "PeerAuthentication": peer_authentications,
                 "RequestAuthentication": request_authentications,

@@ -281,3 +281,22 @@ def test_ingress_gateway_uses_the_waypoint_only_when_asked(cluster: Cluster) -> 
     svc["metadata"].setdefault("labels", {})["istio.io/ingress-use-waypoint"] = "true"
     cluster.update(svc_kind, svc, "default")
     assert delete() == b"403"  # the waypoint's DENY policy
+
+
+@pytest.mark.parametrize(("waypoint_for", "through"), [("service", True), ("workload", False)])
+def test_waypoint_for_label(cluster: Cluster, waypoint_for: str, through: bool) -> None:
+    """docs/ambient/usage/waypoint "Waypoint traffic types": a waypoint for `workload` traffic
+    only does not take traffic addressed to a Service."""
+    t.apply(
+        cluster,
+        f"""
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {{name: waypoint, labels: {{istio.io/waypoint-for: {waypoint_for}}}}}
+spec:
+  gatewayClassName: istio-waypoint
+  listeners: [{{name: mesh, port: 15008, protocol: HBONE}}]
+""",
+    )
+    out = t.curl(cluster, "-sI", "http://productpage:9080/productpage").stdout.decode()
+    assert ("server: envoy" in out) is through

@@ -3,7 +3,8 @@ Service that uses a waypoint to that waypoint, which applies the L7 policies and
 sends it on to the chosen endpoint (through the destination's ztunnel).
 
 - Which waypoint: label `istio.io/use-waypoint=<name>` on the Service, else on its namespace
-  (`none` opts out; `istio.io/use-waypoint-namespace` names another namespace); the waypoint's
+  (`none` opts out; `istio.io/use-waypoint-namespace` names another namespace), unless the
+  waypoint's Gateway says `istio.io/waypoint-for: workload` or `none`; the waypoint's
   pods carry `gateway.networking.k8s.io/gateway-name=<name>` (deployed by istiod for the
   `istio-waypoint` Gateway, `controlplane/gateways.py`). No ready waypoint pod: the lab sends
   the request on directly (not modelled: what ztunnel does for a missing waypoint).
@@ -71,7 +72,7 @@ def waypoint_pods(view: MeshView, service: Service) -> tuple[Workload, ...]:
     if found is None:
         named = waypoint_name(view, service)
         pods: tuple[Workload, ...] = ()
-        if named is not None:
+        if named is not None and view.waypoint_for.get(named, "service") in ("service", "all"):
             ns, name = named
             pods = tuple(
                 w
