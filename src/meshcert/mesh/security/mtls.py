@@ -191,6 +191,15 @@ def client_tls_mode(view: MeshView, client: Workload | None, upstream: UpstreamC
     (ISTIO_MUTUAL or DISABLE). A client without a proxy sends what its app sends (DISABLE)."""
     if client is None or not client.has_sidecar:
         return DISABLE
+    key = ("client-tls", client.namespace, client.name, upstream.name, endpoint.address,
+           endpoint.port)  # fmt: skip
+    found = view.memo(key)
+    if found is None:
+        found = view.remember(key, _client_tls_mode(view, upstream, endpoint))
+    return str(found)
+
+
+def _client_tls_mode(view: MeshView, upstream: UpstreamCluster, endpoint: Endpoint) -> str:
     tls = upstream.policy.tls
     if tls is not None:
         return tls.mode

@@ -149,6 +149,7 @@ def _rebuilt(view: MeshView, mesh: MeshConfig) -> MeshView:
         gateways=view.gateways,
         sidecars=view.sidecars,
         policies=view.all_policies(),
+        waypoint_for=view.waypoint_for,
     )
 
 
