@@ -144,9 +144,7 @@ class KindRegistry:
     def group_versions(self) -> dict[str, list[str]]:
         """Each served group (`""` for core) with its versions, preferred first (in the order
         the kinds were added). Read-only: the answer is shared between calls."""
-        gated = tuple(
-            self.crd_exists(k.crd_name) for k in self._by_plural.values() if k.needs_crd
-        )
+        gated = tuple(self.crd_exists(k.crd_name) for k in self._by_plural.values() if k.needs_crd)
         found = self._versions_cache.get(gated)
         if found is None:
             found = {}

@@ -199,9 +199,7 @@ def test_deny_rules_with_only_http_attributes_warn(spec: str, warned: bool) -> N
 def test_what_the_lab_does_not_model_is_said_in_a_warning() -> None:
     found = warnings_of("{rules: [{when: [{key: connection.sni, values: [a]}]}]}")
     assert found[0].startswith("not supported in the lab: ")
-    found = warnings_of(
-        "{targetRefs: [{kind: ServiceEntry, group: networking.istio.io, name: s}]}"
-    )
+    found = warnings_of("{targetRefs: [{kind: ServiceEntry, group: networking.istio.io, name: s}]}")
     assert found[0].startswith("not supported in the lab: ")
     # a Service target is enforced by the Service's waypoint (mesh/simulation/waypoints.py)
     assert warnings_of("{targetRefs: [{kind: Service, group: '', name: s}]}") == []

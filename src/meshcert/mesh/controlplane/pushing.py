@@ -154,8 +154,11 @@ class ControlPlaneController:
         if event.kind.key == _CRDS:
             classes = cluster.registry.by_plural(*_GATEWAY_CLASSES)
             added = event.type == "ADDED" and classes is not None
-            if added and classes is not None and event.name == classes.crd_name and any(
-                s.healthy for s in _states(cluster).values()
+            if (
+                added
+                and classes is not None
+                and event.name == classes.crd_name
+                and any(s.healthy for s in _states(cluster).values())
             ):
                 self._became_healthy(cluster)
             return
