@@ -5,7 +5,8 @@ The command line is sent to the lab the kubeconfig points at (`KUBECONFIG`, `--k
 `--context` for istioctl, `--kube-context` for helm, as the real tools read them), with the
 local files it names (any argument that is an existing file, or a directory's YAML/JSON files)
 and stdin when an argument is `-`; the lab runs the program and sends back both streams and the
-exit code (`POST /meshcert/v1/run`, `meshcert.kube.apiserver.workstation`).
+exit code (`POST /meshcert/v1/run`, `meshcert.kube.apiserver.workstation`). For a cluster
+that is not a lab, `istioctl analyze` runs here over the cluster's API (`remote_analyze`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 CONTEXT_FLAGS = {"istioctl": ("--context",), "helm": ("--kube-context",)}
 KUBECONFIG_FLAGS = {"istioctl": ("--kubeconfig", "-c"), "helm": ("--kubeconfig",)}
 MAX_DIRECTORY_FILES = 500
+# 1: run `istioctl analyze` here over the cluster's API even when the cluster is a lab
+LOCAL_ANALYZE_ENV = "MESHCERT_ANALYZE_LOCALLY"
 UPLOADED_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -37,6 +40,10 @@ def _take(argv: list[str], names: tuple[str, ...]) -> tuple[list[str], str | Non
             continue
         rest.append(word)
     return rest, value
+
+
+def _is_analyze(argv: list[str]) -> bool:
+    return "analyze" in argv
 
 
 def _local_files(argv: list[str], cwd: Path) -> dict[str, bytes]:
@@ -81,6 +88,10 @@ def run(program: str, argv: list[str]) -> int:
     except LabStateError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
+    if program == "istioctl" and os.environ.get(LOCAL_ANALYZE_ENV) == "1" and _is_analyze(argv):
+        from .remote_analyze import analyze_remote
+
+        return analyze_remote(target, argv)
     cwd = Path.cwd()
     stdin = sys.stdin.buffer.read() if "-" in argv and not sys.stdin.isatty() else b""
     body = {
@@ -100,6 +111,10 @@ def run(program: str, argv: list[str]) -> int:
         with urllib.request.urlopen(request, context=context_ssl, timeout=330) as answer:
             result = json.loads(answer.read())
     except urllib.error.HTTPError as exc:
+        if exc.code == 404 and program == "istioctl" and _is_analyze(argv):
+            from .remote_analyze import analyze_remote  # not a lab: analyze over its API
+
+            return analyze_remote(target, argv)
         return _refused(program, target.server, exc)
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
