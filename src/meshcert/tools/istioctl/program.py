@@ -15,6 +15,7 @@ from .analyze.command import DIRECTORIES
 from .commands import Command, Invocation, UsageError, defaults, help_text, parse
 from .install_commands import add_install_commands
 from .kube_inject_command import add_kube_inject_command
+from .proxy_config import add_proxy_config_commands
 from .proxy_status_command import add_proxy_status_command
 from .tag_commands import add_tag_commands
 from .version_command import add_version_command
@@ -31,6 +32,7 @@ def build_root() -> Command:
     add_analyze_command(root)
     add_install_commands(root)
     add_kube_inject_command(root)
+    add_proxy_config_commands(root)
     add_proxy_status_command(root)
     add_tag_commands(root)
     add_version_command(root)

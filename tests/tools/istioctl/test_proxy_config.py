@@ -1,0 +1,292 @@
+"""`istioctl proxy-config` on the shipped bookinfo scenario: the Envoy view synthesized from
+the pushed configuration, printed as istioctl 1.26 prints it (istioctl/pkg/writer/envoy/
+configdump: cluster.go `SERVICE FQDN PORT SUBSET DIRECTION TYPE DESTINATION RULE`, tabwriter
+padding 5; route.go `NAME VHOST NAME DOMAINS MATCH VIRTUAL SERVICE`; testdata/secret/istio/
+output for the secret columns)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import pytest
+import yaml
+from cryptography import x509
+
+from meshcert.kube.cluster import Cluster
+from meshcert.lab.labs import new_cluster
+from meshcert.lab.scenarios import apply_manifests, load_scenario, seed
+from meshcert.mesh.security.ca import mesh_ca
+from meshcert.mesh.security.certificates import workload_certificate
+from meshcert.mesh.view import MeshView
+from meshcert.tools.istioctl.program import run_istioctl
+
+REVIEWS = """
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - match: [{uri: {prefix: /api}}]
+    route: [{destination: {host: reviews, subset: v2}}]
+  - route: [{destination: {host: reviews, subset: v1}}]
+"""
+
+
+@pytest.fixture(scope="module")
+def lab() -> Cluster:
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    return c
+
+
+def _apply(c: Cluster, text: str) -> None:
+    apply_manifests(c, [d for d in yaml.safe_load_all(text) if d], "test")
+
+
+def _pod(c: Cluster, prefix: str, namespace: str = "default") -> str:
+    names = sorted(p["metadata"]["name"] for p in c.list(c.kind("", "pods"), namespace))
+    return next(n for n in names if n.startswith(prefix))
+
+
+def pc(c: Cluster, *argv: str) -> str:
+    code, out, err = run_istioctl(c, list(argv))
+    assert code == 0, err
+    assert err == ""
+    return out
+
+
+def test_cluster_rows_for_reviews_before_and_after_a_destination_rule() -> None:
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    pp = _pod(c, "productpage-v1")
+    assert pc(c, "proxy-config", "cluster", pp, "--fqdn", "reviews") == (
+        "SERVICE FQDN                          PORT     SUBSET     DIRECTION     TYPE     "
+        "DESTINATION RULE\n"
+        "reviews.default.svc.cluster.local     9080     -          outbound      EDS      \n"
+    )
+    _apply(c, REVIEWS)
+    assert pc(c, "pc", "cluster", f"{pp}.default", "--fqdn", "reviews") == (
+        "SERVICE FQDN                          PORT     SUBSET     DIRECTION     TYPE     "
+        "DESTINATION RULE\n"
+        "reviews.default.svc.cluster.local     9080     -          outbound      EDS      "
+        "reviews.default\n"
+        "reviews.default.svc.cluster.local     9080     v1         outbound      EDS      "
+        "reviews.default\n"
+        "reviews.default.svc.cluster.local     9080     v2         outbound      EDS      "
+        "reviews.default\n"
+    )
+    # filters are substring tests on the cluster name (ClusterFilter.Verify)
+    subset = pc(c, "pc", "cluster", pp, "--fqdn", "reviews", "--subset", "v2")
+    assert subset.splitlines()[1:] == [
+        "reviews.default.svc.cluster.local     9080     v2         outbound      EDS      "
+        "reviews.default"
+    ]
+    inbound = pc(c, "pc", "cluster", pp, "--direction", "inbound")
+    assert inbound.splitlines()[1].split() == ["9080", "-", "inbound", "ORIGINAL_DST"]
+
+
+def test_full_cluster_listing_has_the_static_and_passthrough_clusters(lab: Cluster) -> None:
+    out = pc(lab, "pc", "cluster", f"deploy/{'productpage-v1'}")
+    names = [line.split()[0] for line in out.splitlines()[2:]]
+    for static in (
+        "BlackHoleCluster",
+        "InboundPassthroughCluster",
+        "PassthroughCluster",
+        "agent",
+        "prometheus_stats",
+        "sds-grpc",
+        "xds-grpc",
+        "details.default.svc.cluster.local",
+        "kubernetes.default.svc.cluster.local",
+    ):
+        assert static in names
+    # sorted as istioctl sorts: by FQDN (byte order), then subset, port, direction
+    assert names == sorted(names)
+    assert "     9080      -          inbound       ORIGINAL_DST     \n" in out
+
+
+def test_route_shows_the_virtual_service() -> None:
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    _apply(c, REVIEWS)
+    out = pc(c, "pc", "route", _pod(c, "productpage-v1"), "--name", "9080")
+    lines = out.splitlines()
+    assert re.split(r"\s{2,}", lines[0]) == [
+        "NAME",
+        "VHOST NAME",
+        "DOMAINS",
+        "MATCH",
+        "VIRTUAL SERVICE",
+    ]
+    reviews = [line.split() for line in lines if "reviews.default.svc.cluster.local:9080" in line]
+    assert reviews == [
+        [
+            "9080",
+            "reviews.default.svc.cluster.local:9080",
+            "reviews,",
+            "reviews.default",
+            "+",
+            "1",
+            "more...",
+            "/api*",
+            "reviews.default",
+        ],
+        [
+            "9080",
+            "reviews.default.svc.cluster.local:9080",
+            "reviews,",
+            "reviews.default",
+            "+",
+            "1",
+            "more...",
+            "/*",
+            "reviews.default",
+        ],
+    ]
+    details = next(line for line in lines if "details.default" in line)
+    assert details.rstrip().endswith("/*")  # no VirtualService: the default route
+    # only route table 9080 (`--name`); allow_any's passthrough route is not listed
+    assert {line.split()[0] for line in lines[1:]} == {"9080"}
+
+
+def test_route_lists_inbound_and_static_route_tables(lab: Cluster) -> None:
+    out = pc(lab, "pc", "routes", _pod(lab, "reviews-v1"))
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert ["inbound|9080||", "inbound|http|9080", "*", "/*"] in rows
+    assert ["backend", "*", "/stats/prometheus*"] in rows
+    assert ["backend", "*", "/healthz/ready*"] in rows
+
+
+def test_secret_shows_the_workload_certificate_and_the_root(lab: Cluster) -> None:
+    pod = _pod(lab, "ratings-v1")
+    out = pc(lab, "pc", "secret", pod)
+    lines = out.splitlines()
+    assert re.split(r"\s{2,}", lines[0]) == [
+        "RESOURCE NAME",
+        "TYPE",
+        "STATUS",
+        "VALID CERT",
+        "SERIAL NUMBER",
+        "NOT AFTER",
+        "NOT BEFORE",
+    ]
+    assert lines[0].startswith("RESOURCE NAME     TYPE           STATUS     VALID CERT     ")
+    with lab.lock:
+        view = MeshView.of(lab)
+        workload = view.workload("default", pod)
+        assert workload is not None
+        cert = workload_certificate(view, workload)
+        ca = mesh_ca(view)
+    assert cert is not None
+    assert ca is not None
+    default = lines[1].split()
+    assert default[:5] == ["default", "Cert", "Chain", "ACTIVE", "true"]
+    leaf = x509.load_der_x509_certificate(cert.der)
+    assert default[5] == format(leaf.serial_number, "x")
+    assert default[6] == leaf.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert default[7] == leaf.not_valid_before_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    root = lines[2].split()
+    assert root[:4] == ["ROOTCA", "CA", "ACTIVE", "true"]
+    assert root[4] == format(ca.cert.serial_number, "x")
+    # -o json: the secrets config dump with the real PEMs (the key redacted as Envoy does)
+    dump = json.loads(pc(lab, "pc", "secret", pod, "-o", "json"))
+    active = {s["name"]: s["secret"] for s in dump["dynamicActiveSecrets"]}
+    chain = base64.b64decode(active["default"]["tlsCertificate"]["certificateChain"]["inlineBytes"])
+    assert chain.decode() == cert.chain_pem
+
+
+def test_listener_rows(lab: Cluster) -> None:
+    pod = _pod(lab, "productpage-v1")
+    out = pc(lab, "pc", "listener", pod, "--port", "9080")
+    assert out == (
+        "ADDRESSES PORT MATCH                                DESTINATION\n"
+        "0.0.0.0   9080 Trans: raw_buffer; App: http/1.1,h2c Route: 9080\n"
+        "0.0.0.0   9080 ALL                                  PassthroughCluster\n"
+    )
+    virtual = pc(lab, "pc", "listener", pod, "--port", "15006")
+    assert "Trans: raw_buffer; App: http/1.1,h2c; Addr: *:9080 " in virtual
+    assert "Cluster: inbound|9080||" in virtual
+    assert "InboundPassthroughCluster" in virtual
+    tcp = pc(lab, "pc", "listener", pod, "--port", "443", "--type", "tcp")
+    assert "Cluster: outbound|443||kubernetes.default.svc.cluster.local" in tcp
+
+
+def test_endpoint_rows(lab: Cluster) -> None:
+    name = "outbound|9080||ratings.default.svc.cluster.local"
+    out = pc(lab, "pc", "endpoint", _pod(lab, "productpage-v1"), "--cluster", name)
+    lines = out.splitlines()
+    assert lines[0].split() == ["ENDPOINT", "STATUS", "OUTLIER", "CHECK", "CLUSTER"]
+    ip = next(p for p in lab.list(lab.kind("", "pods"), "default") if p["metadata"]["name"]
+              .startswith("ratings"))["status"]["podIP"]  # fmt: skip
+    assert lines[1].split() == [f"{ip}:9080", "HEALTHY", "OK", name]
+
+
+def test_bootstrap_node_id(lab: Cluster) -> None:
+    pod = _pod(lab, "details-v1")
+    data: dict[str, Any] = json.loads(pc(lab, "pc", "bootstrap", pod))
+    obj = lab.get(lab.kind("", "pods"), "default", pod)
+    ip = obj["status"]["podIP"]
+    node = data["bootstrap"]["node"]
+    assert node["id"] == f"sidecar~{ip}~{pod}.default~default.svc.cluster.local"
+    assert node["metadata"]["NAMESPACE"] == "default"
+    assert node["metadata"]["SERVICE_ACCOUNT"] == "bookinfo-details"
+
+
+def test_log_level_changes(lab: Cluster) -> None:
+    pod = _pod(lab, "details-v1")
+    out = pc(lab, "pc", "log", pod, "--level", "rbac:debug")
+    assert out.startswith(f"{pod}.default:\nactive loggers:\n")
+    assert "  rbac: debug\n" in out
+    assert "  http: warning\n" in out
+    out = pc(lab, "pc", "log", pod, "--level", "info")
+    assert "  rbac: info\n" in out
+    assert "  misc: info\n" in out
+    out = pc(lab, "pc", "log", pod, "-r")
+    assert "  rbac: warning\n" in out
+    assert "  misc: error\n" in out
+    code, _, err = run_istioctl(lab, ["pc", "log", pod, "--level", "loud"])
+    assert code == 1
+    assert "unrecognized logging level: loud" in err
+
+
+def test_errors(lab: Cluster) -> None:
+    code, out, err = run_istioctl(lab, ["pc", "cluster", "x"])
+    assert code == 1
+    assert out == ""
+    assert err == (
+        "Error: failed to execute command on Envoy: failure running port forward process: "
+        'failed retrieving: pods "x" not found in the "default" namespace\n'
+    )
+    code, _, err = run_istioctl(lab, ["pc", "cluster", "toolbox", "-n", "kube-system"])
+    assert code == 1
+    assert 'pods "toolbox" not found in the "kube-system"' in err
+    istiod = _pod(lab, "istiod", "istio-system")
+    code, _, err = run_istioctl(lab, ["pc", "cluster", f"{istiod}.istio-system"])
+    assert code == 1
+    assert "has no istio-proxy container" in err
+    code, _, err = run_istioctl(lab, ["pc", "cluster"])
+    assert code == 1
+    assert err == "Error: pod name or --file is required\n"
+
+
+def test_gateway_clusters_and_json(lab: Cluster) -> None:
+    gw = _pod(lab, "istio-ingressgateway", "istio-system")
+    out = pc(lab, "pc", "cluster", f"{gw}.istio-system")
+    assert "PassthroughCluster" not in out
+    assert "productpage.default.svc.cluster.local" in out
+    dump = json.loads(pc(lab, "pc", "cluster", f"{gw}.istio-system", "-o", "json"))
+    assert any(c["name"] == "outbound|9080||productpage.default.svc.cluster.local" for c in dump)
+    assert yaml.safe_load(pc(lab, "pc", "all", f"{gw}.istio-system", "-o", "yaml"))["configs"]
