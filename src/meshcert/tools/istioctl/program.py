@@ -13,6 +13,7 @@ from meshcert.kube.execution.filesystem import FileSystemError
 from .analyze import add_analyze_command
 from .analyze.command import DIRECTORIES
 from .commands import Command, Invocation, UsageError, defaults, help_text, parse
+from .describe_command import add_describe_command
 from .install_commands import add_install_commands
 from .kube_inject_command import add_kube_inject_command
 from .proxy_config import add_proxy_config_commands
@@ -31,6 +32,7 @@ def build_root() -> Command:
     root = Command("istioctl", ROOT_SHORT)
     add_analyze_command(root)
     add_install_commands(root)
+    add_describe_command(root)
     add_kube_inject_command(root)
     add_proxy_config_commands(root)
     add_proxy_status_command(root)
