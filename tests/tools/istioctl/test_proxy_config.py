@@ -290,3 +290,40 @@ def test_gateway_clusters_and_json(lab: Cluster) -> None:
     dump = json.loads(pc(lab, "pc", "cluster", f"{gw}.istio-system", "-o", "json"))
     assert any(c["name"] == "outbound|9080||productpage.default.svc.cluster.local" for c in dump)
     assert yaml.safe_load(pc(lab, "pc", "all", f"{gw}.istio-system", "-o", "yaml"))["configs"]
+
+
+GATEWAY = """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: bookinfo-gateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bookinfo, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [bookinfo-gateway]
+  http:
+  - match: [{uri: {exact: /productpage}}, {uri: {prefix: /static}}]
+    route: [{destination: {host: productpage, port: {number: 9080}}}]
+"""
+
+
+def test_ingress_gateway_route_and_listener() -> None:
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    _apply(c, GATEWAY)
+    gw = _pod(c, "istio-ingressgateway", "istio-system")
+    assert pc(c, "pc", "route", f"{gw}.istio-system", "--name", "http.8080") == (
+        "NAME          VHOST NAME     DOMAINS     MATCH            VIRTUAL SERVICE\n"
+        "http.8080     *:80           *           /productpage     bookinfo.default\n"
+        "http.8080     *:80           *           /static*         bookinfo.default\n"
+    )
+    assert pc(c, "pc", "listener", gw, "-n", "istio-system", "--port", "8080") == (
+        "ADDRESSES PORT MATCH DESTINATION\n0.0.0.0   8080 ALL   Route: http.8080\n"
+    )

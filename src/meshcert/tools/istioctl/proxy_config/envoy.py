@@ -22,6 +22,8 @@ from meshcert.mesh.config.objects import ConfigKey
 from meshcert.mesh.config.services import Endpoint, Service, is_http
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.destinations import cluster_name, destination_rule_for
+from meshcert.mesh.gateways.routing import _vhosts as gateway_vhosts
+from meshcert.mesh.gateways.routing import gateway_servers
 from meshcert.mesh.routing.proxies import Proxy, Scope, scope_of
 from meshcert.mesh.routing.vhosts import sidecar_virtual_host
 from meshcert.mesh.view import MeshView
@@ -166,7 +168,9 @@ def build(view: MeshView, proxy: Proxy) -> EnvoyConfig:
     cfg.clusters += [Cluster(name, kind) for name, kind in statics]
     inbound = [] if proxy.is_gateway else inbound_ports(view, proxy.workload)
     cfg.clusters += [Cluster(f"inbound|{p}||", "ORIGINAL_DST", port=p) for p in inbound]
-    if not proxy.is_gateway:
+    if proxy.is_gateway:
+        _gateway_listeners_and_routes(cfg)
+    else:
         _sidecar_listeners_and_routes(cfg, scope, services, inbound)
     _static_listeners(cfg)
     return cfg
@@ -331,6 +335,71 @@ def _sidecar_listeners_and_routes(
             ),
         )
     )
+
+
+def _listening_port(view: MeshView, workload: Workload, port: int) -> int:
+    """The port a gateway Envoy listens on for server port `port`: the gateway Service's
+    targetPort for it (80 -> 8080 in the shipped charts), else the port itself."""
+    for svc in view.services:
+        if svc.namespace != workload.namespace or not svc.selector:
+            continue
+        if not all(workload.labels.get(k) == v for k, v in svc.selector.items()):
+            continue
+        for p in svc.ports:
+            if p.port == port and isinstance(p.target_port, int) and p.target_port:
+                return p.target_port
+    return port
+
+
+def _gateway_listeners_and_routes(cfg: EnvoyConfig) -> None:
+    """Plain HTTP servers of the Gateways selecting the gateway: listener `0.0.0.0_<target>`,
+    route table `http.<target>`, a virtual host `<host>:<server port>` per attached host
+    (gateway_servers and the gateway virtual hosts of mesh/gateways/routing.py)."""
+    workload = cfg.proxy.workload
+    ports: dict[int, int] = {}
+    for gw in cfg.view.gateways_for(workload):
+        for server in gw.servers:
+            if server.is_http and not server.tls:
+                ports[_listening_port(cfg.view, workload, server.port)] = server.port
+    for target, port in sorted(ports.items()):
+        servers = gateway_servers(cfg.view, workload, port)
+        table = gateway_vhosts(cfg.view, workload, port, servers)
+        name = f"http.{target}"
+        vhosts = []
+        for domain, routes in sorted(table.items()):
+            out: list[Route] = []
+            for gr in routes:
+                first = gr.rule.destinations[0].destination if gr.rule.destinations else None
+                target_cluster = (
+                    cluster_name(first.host, first.port or 0, first.subset or None)
+                    if first is not None
+                    else ""
+                )
+                for m in gr.rule.matches or (None,):
+                    text, prefix, path, regex = describe_match(m)
+                    out.append(
+                        Route(
+                            text,
+                            prefix,
+                            path,
+                            regex,
+                            target_cluster,
+                            gr.virtual_service.key,
+                            gr.rule.direct_status,
+                        )
+                    )
+            vhosts.append(VirtualHost(f"{domain}:{port}", (domain,), tuple(out)))
+        if not vhosts:
+            vhosts.append(VirtualHost("blackhole:" + str(port), ("*",), ()))
+        cfg.routes.append(RouteConfig(name, tuple(vhosts)))
+        cfg.listeners.append(
+            Listener(
+                f"0.0.0.0_{target}",
+                "0.0.0.0",
+                target,
+                (FilterChain("ALL", f"Route: {name}", route=name),),
+            )
+        )
 
 
 def _static_listeners(cfg: EnvoyConfig) -> None:
