@@ -123,3 +123,14 @@ def test_unsupported_options_say_so(argv: list[str]) -> None:
     code, _, err = run_istioctl(cluster, argv)
     assert code == 1
     assert "not supported in the lab" in err
+
+
+def test_pod_prefix_and_other_types() -> None:
+    cluster, _ = _lab("bookinfo")
+    name = _pod(cluster, "ratings-v1")
+    code, out, _ = run_istioctl(cluster, ["ps", f"pod/{name}.default"])
+    assert code == 0
+    assert out.startswith("Clusters Match\n")
+    code, _, err = run_istioctl(cluster, ["ps", "deployment/ratings-v1"])
+    assert code == 1
+    assert "not supported in the lab" in err

@@ -733,8 +733,9 @@ def _gateway_vs(
 
 
 def _split(arg: str, namespace: str) -> tuple[str, str]:
-    if "." in arg:
-        name, _, ns = arg.partition(".")
+    """handlers.InferPodInfo: `name.namespace` splits at the last dot."""
+    name, dot, ns = arg.rpartition(".")
+    if dot and name:
         return name, ns
     return arg, namespace
 

@@ -212,8 +212,15 @@ def status_table(rows: list[ProxyStatus], now: datetime) -> str:
 
 
 def _split_pod(arg: str, namespace: str | None) -> tuple[str, str]:
-    if "." in arg and not namespace:
-        name, _, ns = arg.partition(".")
+    """handlers.InferPodInfo: `name.namespace` splits at the last dot, else the -n namespace.
+    A `pod/` prefix is accepted; other resource types are not modelled."""
+    kind, slash, rest = arg.partition("/")
+    if slash:
+        if kind not in ("pod", "pods", "po"):
+            raise UsageError(f"proxy-status {kind}/NAME is not supported in the lab: name a pod")
+        arg = rest
+    name, dot, ns = arg.rpartition(".")
+    if dot and name:
         return name, ns
     return arg, namespace or "default"
 
