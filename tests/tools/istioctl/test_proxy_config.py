@@ -7,6 +7,7 @@ output for the secret columns)."""
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 from typing import Any
@@ -327,3 +328,60 @@ def test_ingress_gateway_route_and_listener() -> None:
     assert pc(c, "pc", "listener", gw, "-n", "istio-system", "--port", "8080") == (
         "ADDRESSES PORT MATCH DESTINATION\n0.0.0.0   8080 ALL   Route: http.8080\n"
     )
+
+
+def test_a_stopped_istiod_leaves_proxies_with_the_old_config() -> None:
+    """The push model (docs/mesh.md): with istiod scaled to 0 the DestinationRule applied
+    afterwards never reaches the sidecar, so its subsets do not show; back up, they do."""
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    pp = _pod(c, "productpage-v1")
+    kind = c.kind("apps", "deployments")
+
+    def scale(replicas: int) -> None:
+        dep = copy.deepcopy(c.get(kind, "istio-system", "istiod"))
+        dep["spec"]["replicas"] = replicas
+        c.update(kind, dep, "istio-system")
+
+    scale(0)
+    _apply(c, REVIEWS)
+    frozen = pc(c, "pc", "cluster", pp, "--fqdn", "reviews")
+    assert len(frozen.splitlines()) == 2
+    assert "reviews.default" not in frozen.splitlines()[1].split()[-1:]
+    scale(1)
+    assert len(pc(c, "pc", "cluster", pp, "--fqdn", "reviews").splitlines()) == 4
+
+
+def test_sidecar_egress_scoping_limits_the_clusters() -> None:
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    _apply(
+        c,
+        """
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - hosts: ["./*"]
+""",
+    )
+    out = pc(c, "pc", "cluster", _pod(c, "productpage-v1"), "--direction", "outbound")
+    fqdns = {line.split()[0] for line in out.splitlines()[1:]}
+    assert fqdns == {
+        "details.default.svc.cluster.local",
+        "kubernetes.default.svc.cluster.local",
+        "productpage.default.svc.cluster.local",
+        "ratings.default.svc.cluster.local",
+        "reviews.default.svc.cluster.local",
+    }
+
+
+def test_help_and_bad_output(lab: Cluster) -> None:
+    code, out, _ = run_istioctl(lab, ["pc"])
+    assert code == 0
+    assert "Available Commands:" in out
+    assert "cluster" in out
+    code, _, err = run_istioctl(lab, ["pc", "cluster", _pod(lab, "ratings-v1"), "-o", "wide"])
+    assert code == 1
+    assert "wide" in err
