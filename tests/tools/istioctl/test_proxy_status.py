@@ -134,3 +134,35 @@ def test_pod_prefix_and_other_types() -> None:
     code, _, err = run_istioctl(cluster, ["ps", "deployment/ratings-v1"])
     assert code == 1
     assert "not supported in the lab" in err
+
+
+def test_crash_looping_canary_next_to_a_healthy_default() -> None:
+    cluster, _ = _lab("bookinfo")
+    install = ["install", "--set", "revision=canary", "--set", "profile=minimal", "-y"]
+    assert run_istioctl(cluster, install)[0] == 0
+    namespace = {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": "test-ns", "labels": {"istio.io/rev": "canary"}},
+    }
+    cluster.create(cluster.kind("", "namespaces"), namespace)
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "curl", "namespace": "test-ns"},
+        "spec": {"containers": [{"name": "curl", "image": "curlimages/curl"}]},
+    }
+    cluster.create(cluster.kind("", "pods"), pod)
+    kind = cluster.kind("", "configmaps")
+    cm = copy.deepcopy(cluster.get(kind, "istio-system", "istio-canary"))
+    cm["data"]["mesh"] = "outboundTrafficPolicy:\n  mode: NOT_A_MODE\n"
+    cluster.update(kind, cm, "istio-system")
+    code, out, _ = run_istioctl(cluster, ["ps"])
+    assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert rows["curl.test-ns"][2:6] == ["STALE"] * 4
+    assert rows["curl.test-ns"][7].startswith("istiod-canary-")
+    details = next(r for name, r in rows.items() if name.startswith("details-v1"))
+    assert details[2] == "SYNCED"
+    code, out, _ = run_istioctl(cluster, ["ps", "-r", "canary"])
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["curl.test-ns"]
