@@ -99,6 +99,9 @@ def istiod_pods(cluster: Cluster, namespace: str) -> dict[str, list[Obj]]:
 
 def _is_gateway(pod: Obj) -> bool:
     """A gateway or waypoint: the istio-proxy container runs `proxy router` (no app container)."""
+    annotations = (pod.get("metadata") or {}).get("annotations") or {}
+    if annotations.get("inject.istio.io/templates") == "gateway":
+        return True
     containers = (pod.get("spec") or {}).get("containers") or []
     for container in containers:
         if container.get("name") == "istio-proxy" and "router" in (container.get("args") or []):
