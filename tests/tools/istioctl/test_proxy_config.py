@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from cryptography import x509
+from running_api import RunningApi
 
 from meshcert.kube.cluster import Cluster
 from meshcert.lab.labs import new_cluster
@@ -23,6 +24,8 @@ from meshcert.mesh.security.ca import mesh_ca
 from meshcert.mesh.security.certificates import workload_certificate
 from meshcert.mesh.view import MeshView
 from meshcert.tools.istioctl.program import run_istioctl
+
+from .conftest import Istioctl
 
 REVIEWS = """
 apiVersion: networking.istio.io/v1
@@ -385,3 +388,22 @@ def test_help_and_bad_output(lab: Cluster) -> None:
     code, _, err = run_istioctl(lab, ["pc", "cluster", _pod(lab, "ratings-v1"), "-o", "wide"])
     assert code == 1
     assert "wide" in err
+
+
+def test_from_the_candidates_machine_and_a_pod(
+    istioctl: Istioctl, istioctl_in_pod: Istioctl, api: RunningApi
+) -> None:
+    """`meshcert istioctl pc ...` (the shim of `meshcert lab env`) and `kubectl exec ... --
+    istioctl pc ...` print the same table for an injected pod of a served lab."""
+    istioctl("install", "-y")
+    api.ok("label", "namespace", "default", "istio-injection=enabled")
+    api.ok("create", "deployment", "web", "--image=docker.io/kennethreitz/httpbin")
+    api.ok("expose", "deployment", "web", "--port=80")
+    pod = api.ok("get", "pods", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.name}")
+    local = istioctl("pc", "cluster", pod, "--fqdn", "web")
+    assert local == (
+        "SERVICE FQDN                      PORT     SUBSET     DIRECTION     TYPE     "
+        "DESTINATION RULE\n"
+        "web.default.svc.cluster.local     80       -          outbound      EDS      \n"
+    )
+    assert istioctl_in_pod("pc", "cluster", f"{pod}.default", "--fqdn", "web") == local

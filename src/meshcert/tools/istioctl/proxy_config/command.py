@@ -92,7 +92,7 @@ def _run(
     def run(inv: Invocation) -> int:
         fmt = str(inv.flag("output") or "short")
         if fmt not in ("short", "json", "yaml"):
-            raise UsageError(f"output format {fmt!r} not supported")
+            raise UsageError(f'output format "{fmt}" not supported')
         proxy, view = resolve(inv)
         with inv.cluster.lock:
             cfg = envoy.build(view, proxy)
