@@ -407,3 +407,88 @@ def test_from_the_candidates_machine_and_a_pod(
         "web.default.svc.cluster.local     80       -          outbound      EDS      \n"
     )
     assert istioctl_in_pod("pc", "cluster", f"{pod}.default", "--fqdn", "web") == local
+
+
+def _tls_secret(name: str, host: str) -> tuple[dict[str, Any], x509.Certificate]:
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/tls",
+        "metadata": {"name": name, "namespace": "istio-system"},
+        "data": {
+            "tls.crt": base64.b64encode(pem).decode(),
+            "tls.key": base64.b64encode(key_pem).decode(),
+        },
+    }
+    return secret, cert
+
+
+def test_gateway_secret_shows_the_credential_and_a_missing_one_warming() -> None:
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    secret, cert = _tls_secret("bookinfo-credential", "bookinfo.example.com")
+    c.create(c.kind("", "secrets"), secret)
+    _apply(
+        c,
+        """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: secure, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [bookinfo.example.com]
+    tls: {mode: SIMPLE, credentialName: bookinfo-credential}
+  - port: {number: 443, name: https-missing, protocol: HTTPS}
+    hosts: [other.example.com]
+    tls: {mode: SIMPLE, credentialName: missing-credential}
+""",
+    )
+    gw = _pod(c, "istio-ingressgateway", "istio-system")
+    lines = pc(c, "pc", "secret", f"{gw}.istio-system").splitlines()
+    rows = {line.split()[0]: line.split() for line in lines[1:]}
+    assert rows["kubernetes://bookinfo-credential"][1:6] == [
+        "Cert",
+        "Chain",
+        "ACTIVE",
+        "true",
+        format(cert.serial_number, "x"),
+    ]
+    assert rows["kubernetes://missing-credential"] == [
+        "kubernetes://missing-credential",
+        "WARMING",
+        "false",
+    ]
+    assert set(rows) == {
+        "default",
+        "ROOTCA",
+        "kubernetes://bookinfo-credential",
+        "kubernetes://missing-credential",
+    }

@@ -13,6 +13,7 @@ from typing import Any
 from cryptography import x509
 
 from meshcert.kube.cluster import Cluster
+from meshcert.mesh.gateways.credentials import CA_SUFFIX, load_credential
 from meshcert.mesh.install.versions import ISTIO_VERSION
 from meshcert.mesh.routing.proxies import Proxy
 from meshcert.mesh.security.ca import mesh_ca
@@ -319,10 +320,51 @@ class SecretRow:
     type: str
     pem: str
     serial: str
-    not_after: datetime
-    not_before: datetime
+    not_after: datetime | None
+    not_before: datetime | None
     valid: bool
     key_pem: str = ""
+    warming: bool = False
+
+
+def _cert_row(name: str, kind: str, cert: x509.Certificate, now: datetime) -> SecretRow:
+    from cryptography.hazmat.primitives import serialization
+
+    before, after = cert.not_valid_before_utc, cert.not_valid_after_utc
+    pem = cert.public_bytes(serialization.Encoding.PEM).decode()
+    return SecretRow(
+        name, kind, pem, format(cert.serial_number, "x"), after, before, before <= now <= after
+    )
+
+
+def _gateway_secrets(cluster: Cluster, cfg: EnvoyConfig, now: datetime) -> list[SecretRow]:
+    """`kubernetes://NAME` (and `kubernetes://NAME-cacert` for MUTUAL) per credentialName of
+    the gateway's TLS servers; a credential that does not load stays WARMING (SDS never
+    answered), as istioctl shows it."""
+    rows: list[SecretRow] = []
+    seen: set[str] = set()
+    workload = cfg.proxy.workload
+    for gw in cfg.view.gateways_for(workload):
+        for server in gw.servers:
+            tls = dict(server.tls or {})
+            name = str(tls.get("credentialName") or "")
+            mode = str(tls.get("mode") or "SIMPLE")
+            if not name or name in seen or mode not in ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL"):
+                continue
+            seen.add(name)
+            need_ca = mode != "SIMPLE"
+            found = load_credential(cluster, workload.namespace, name, need_ca)
+            if isinstance(found, str) or not found.chain:
+                rows.append(
+                    SecretRow(f"kubernetes://{name}", "", "", "", None, None, False, warming=True)
+                )
+                continue
+            rows.append(_cert_row(f"kubernetes://{name}", "Cert Chain", found.chain[0], now))
+            if need_ca and found.client_ca:
+                rows.append(
+                    _cert_row(f"kubernetes://{name}{CA_SUFFIX}", "CA", found.client_ca[0], now)
+                )
+    return rows
 
 
 def _rfc3339(t: datetime) -> str:
@@ -349,6 +391,9 @@ def secrets(cluster: Cluster, cfg: EnvoyConfig) -> list[SecretRow]:
                 cert.key_pem,
             )
         )
+    if cfg.proxy.is_gateway:
+        with cluster.lock:
+            out += _gateway_secrets(cluster, cfg, now)
     if ca is not None:
         root = x509.load_pem_x509_certificate(ca.root_pem.encode())
         before, after = root.not_valid_before_utc, root.not_valid_after_utc
@@ -369,6 +414,9 @@ def secrets(cluster: Cluster, cfg: EnvoyConfig) -> list[SecretRow]:
 def secret_summary(rows: list[SecretRow]) -> str:
     lines = ["RESOURCE NAME\tTYPE\tSTATUS\tVALID CERT\tSERIAL NUMBER\tNOT AFTER\tNOT BEFORE"]
     for r in rows:
+        if r.warming or r.not_after is None or r.not_before is None:
+            lines.append(f"{r.name}\t\tWARMING\tfalse")
+            continue
         lines.append(
             f"{r.name}\t{r.type}\tACTIVE\t{str(r.valid).lower()}\t{r.serial}\t"
             f"{_rfc3339(r.not_after)}\t{_rfc3339(r.not_before)}"
@@ -381,7 +429,11 @@ def secret_json(rows: list[SecretRow]) -> dict[str, Any]:
         return base64.b64encode(text.encode()).decode()
 
     active = []
+    warming = []
     for r in rows:
+        if r.warming:
+            warming.append({"name": r.name})
+            continue
         secret: dict[str, Any] = {
             "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret",
             "name": r.name,
@@ -393,8 +445,12 @@ def secret_json(rows: list[SecretRow]) -> dict[str, Any]:
                 "certificateChain": {"inlineBytes": b64(r.pem)},
                 "privateKey": {"inlineBytes": b64("[redacted]")},
             }
-        active.append({"name": r.name, "versionInfo": _rfc3339(r.not_before), "secret": secret})
-    return {"dynamicActiveSecrets": active}
+        version = _rfc3339(r.not_before) if r.not_before is not None else ""
+        active.append({"name": r.name, "versionInfo": version, "secret": secret})
+    out: dict[str, Any] = {"dynamicActiveSecrets": active}
+    if warming:
+        out["dynamicWarmingSecrets"] = warming
+    return out
 
 
 # bootstrap and the whole dump ---------------------------------------------------------------
