@@ -492,3 +492,30 @@ spec:
         "kubernetes://bookinfo-credential",
         "kubernetes://missing-credential",
     }
+    _apply(
+        c,
+        """
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: bookinfo, namespace: default}
+spec:
+  hosts: [bookinfo.example.com]
+  gateways: [secure]
+  http:
+  - route: [{destination: {host: productpage, port: {number: 9080}}}]
+""",
+    )
+    assert pc(c, "pc", "listener", f"{gw}.istio-system", "--port", "8443") == (
+        "ADDRESSES PORT MATCH                     DESTINATION\n"
+        "0.0.0.0   8443 SNI: bookinfo.example.com Route: https.443.https.secure.default\n"
+        "0.0.0.0   8443 SNI: other.example.com    "
+        "Route: https.443.https-missing.secure.default\n"
+    )
+    routes = pc(c, "pc", "route", f"{gw}.istio-system", "--name", "https.443.https.secure.default")
+    assert routes.splitlines()[1].split() == [
+        "https.443.https.secure.default",
+        "bookinfo.example.com:443",
+        "bookinfo.example.com",
+        "/*",
+        "bookinfo.default",
+    ]

@@ -17,13 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from meshcert.mesh import hosts
+from meshcert.mesh.config.destinationrules import Gateway, Server
 from meshcert.mesh.config.matching import HttpMatch
 from meshcert.mesh.config.objects import ConfigKey
 from meshcert.mesh.config.services import Endpoint, Service, is_http
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.destinations import cluster_name, destination_rule_for
+from meshcert.mesh.gateways.routing import GatewayRoute, gateway_servers
 from meshcert.mesh.gateways.routing import _vhosts as gateway_vhosts
-from meshcert.mesh.gateways.routing import gateway_servers
+from meshcert.mesh.gateways.tls import PASSTHROUGH_MODES
 from meshcert.mesh.routing.proxies import Proxy, Scope, scope_of
 from meshcert.mesh.routing.vhosts import sidecar_virtual_host
 from meshcert.mesh.view import MeshView
@@ -351,46 +353,49 @@ def _listening_port(view: MeshView, workload: Workload, port: int) -> int:
     return port
 
 
+def _gateway_route(gr: GatewayRoute) -> list[Route]:
+    first = gr.rule.destinations[0].destination if gr.rule.destinations else None
+    target = (
+        cluster_name(first.host, first.port or 0, first.subset or None) if first is not None else ""
+    )
+    out = []
+    for m in gr.rule.matches or (None,):
+        text, prefix, path, regex = describe_match(m)
+        out.append(
+            Route(text, prefix, path, regex, target, gr.virtual_service.key, gr.rule.direct_status)
+        )
+    return out
+
+
 def _gateway_listeners_and_routes(cfg: EnvoyConfig) -> None:
-    """Plain HTTP servers of the Gateways selecting the gateway: listener `0.0.0.0_<target>`,
-    route table `http.<target>`, a virtual host `<host>:<server port>` per attached host
-    (gateway_servers and the gateway virtual hosts of mesh/gateways/routing.py)."""
+    """The Gateways selecting the gateway: plain HTTP servers give listener
+    `0.0.0.0_<target>` and route table `http.<target>`; HTTPS servers that terminate TLS a
+    filter chain per server (`SNI: hosts`) with route table
+    `https.<port>.<port name>.<gateway>.<namespace>`; virtual hosts `<host>:<server port>` per
+    attached host (gateway_servers and the gateway virtual hosts of mesh/gateways/routing.py)."""
+    view = cfg.view
     workload = cfg.proxy.workload
-    ports: dict[int, int] = {}
-    for gw in cfg.view.gateways_for(workload):
+    http: dict[int, int] = {}
+    https: dict[int, list[tuple[Gateway, Server]]] = {}
+    for gw in view.gateways_for(workload):
         for server in gw.servers:
+            target = _listening_port(view, workload, server.port)
+            mode = str((server.tls or {}).get("mode") or "SIMPLE")
             if server.is_http and not server.tls:
-                ports[_listening_port(cfg.view, workload, server.port)] = server.port
-    for target, port in sorted(ports.items()):
-        servers = gateway_servers(cfg.view, workload, port)
-        table = gateway_vhosts(cfg.view, workload, port, servers)
+                http[target] = server.port
+            elif server.protocol == "HTTPS" and mode not in PASSTHROUGH_MODES:
+                https.setdefault(target, []).append((gw, server))
+    for target, port in sorted(http.items()):
+        table = gateway_vhosts(view, workload, port, gateway_servers(view, workload, port))
         name = f"http.{target}"
-        vhosts = []
-        for domain, routes in sorted(table.items()):
-            out: list[Route] = []
-            for gr in routes:
-                first = gr.rule.destinations[0].destination if gr.rule.destinations else None
-                target_cluster = (
-                    cluster_name(first.host, first.port or 0, first.subset or None)
-                    if first is not None
-                    else ""
-                )
-                for m in gr.rule.matches or (None,):
-                    text, prefix, path, regex = describe_match(m)
-                    out.append(
-                        Route(
-                            text,
-                            prefix,
-                            path,
-                            regex,
-                            target_cluster,
-                            gr.virtual_service.key,
-                            gr.rule.direct_status,
-                        )
-                    )
-            vhosts.append(VirtualHost(f"{domain}:{port}", (domain,), tuple(out)))
-        if not vhosts:
-            vhosts.append(VirtualHost("blackhole:" + str(port), ("*",), ()))
+        vhosts = [
+            VirtualHost(
+                f"{domain}:{port}",
+                (domain,),
+                tuple(r for gr in routes for r in _gateway_route(gr)),
+            )
+            for domain, routes in sorted(table.items())
+        ] or [VirtualHost(f"blackhole:{port}", ("*",), ())]
         cfg.routes.append(RouteConfig(name, tuple(vhosts)))
         cfg.listeners.append(
             Listener(
@@ -400,6 +405,27 @@ def _gateway_listeners_and_routes(cfg: EnvoyConfig) -> None:
                 (FilterChain("ALL", f"Route: {name}", route=name),),
             )
         )
+    for target, bound in sorted(https.items()):
+        chains = []
+        for gw, server in bound:
+            port = server.port
+            table = gateway_vhosts(view, workload, port, gateway_servers(view, workload, port))
+            name = f"https.{port}.{server.port_name}.{gw.key.name}.{gw.key.namespace}"
+            server_hosts = [h for _, h in server.hosts]
+            vhosts = [
+                VirtualHost(
+                    f"{domain}:{port}",
+                    (domain,),
+                    tuple(r for gr in routes for r in _gateway_route(gr)),
+                )
+                for domain, routes in sorted(table.items())
+                if any(hosts.matches(h, domain) or hosts.matches(domain, h) for h in server_hosts)
+            ] or [VirtualHost(f"blackhole:{port}", ("*",), ())]
+            cfg.routes.append(RouteConfig(name, tuple(vhosts)))
+            sni = ",".join(server_hosts)
+            match = "ALL" if sni == "*" else f"SNI: {sni}"
+            chains.append(FilterChain(match, f"Route: {name}", route=name))
+        cfg.listeners.append(Listener(f"0.0.0.0_{target}", "0.0.0.0", target, tuple(chains)))
 
 
 def _static_listeners(cfg: EnvoyConfig) -> None:
