@@ -519,3 +519,32 @@ spec:
         "/*",
         "bookinfo.default",
     ]
+
+
+def test_service_entry_dns_cluster_and_its_endpoint() -> None:
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    _apply(
+        c,
+        """
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: cnn, namespace: default}
+spec:
+  hosts: [edition.cnn.com]
+  ports:
+  - {number: 443, name: tls, protocol: TLS}
+  resolution: DNS
+  location: MESH_EXTERNAL
+""",
+    )
+    pod = _pod(c, "productpage-v1")
+    out = pc(c, "pc", "cluster", pod, "--fqdn", "cnn")
+    assert out.splitlines()[1].split() == ["edition.cnn.com", "443", "-", "outbound", "STRICT_DNS"]
+    name = "outbound|443||edition.cnn.com"
+    rows = pc(c, "pc", "endpoint", pod, "--cluster", name).splitlines()[1:]
+    assert len(rows) == 1
+    assert rows[0].split()[1:] == ["HEALTHY", "OK", name]
+    assert rows[0].split()[0].endswith(":443")
+    address = rows[0].split()[0].rpartition(":")[0]
+    assert pc(c, "pc", "endpoint", pod, "--address", address).splitlines()[1:] == rows

@@ -148,6 +148,7 @@ def _endpoint(inv: Invocation, cfg: envoy.EnvoyConfig, fmt: str) -> str:
         cluster=str(inv.flag("cluster") or ""),
         status=str(inv.flag("status") or ""),
         port=int(inv.flag("port") or 0),
+        address=str(inv.flag("address") or ""),
     )
     if fmt != "short":
         return _dump(output.endpoint_json(rows), fmt)

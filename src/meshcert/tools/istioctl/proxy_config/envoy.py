@@ -14,7 +14,7 @@ sds-grpc, xds-grpc static clusters; listeners 15021 and 15090).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from meshcert.mesh import hosts
 from meshcert.mesh.config.destinationrules import Gateway, Server
@@ -26,6 +26,7 @@ from meshcert.mesh.destinations import cluster_name, destination_rule_for
 from meshcert.mesh.gateways.routing import GatewayRoute, gateway_servers
 from meshcert.mesh.gateways.routing import _vhosts as gateway_vhosts
 from meshcert.mesh.gateways.tls import PASSTHROUGH_MODES
+from meshcert.mesh.internet import resolve_public
 from meshcert.mesh.routing.proxies import Proxy, Scope, scope_of
 from meshcert.mesh.routing.vhosts import sidecar_virtual_host
 from meshcert.mesh.view import MeshView
@@ -474,9 +475,18 @@ def _static_listeners(cfg: EnvoyConfig) -> None:
 
 
 def endpoints_of(cfg: EnvoyConfig, cluster: Cluster) -> tuple[Endpoint, ...]:
-    if cluster.service is None or cluster.type != "EDS":
+    """EDS endpoints; DNS clusters show the address the name resolves to on the simulated
+    internet (Envoy lists resolved hosts), or the name when it does not resolve."""
+    if cluster.service is None or cluster.type not in ("EDS", "STRICT_DNS", "LOGICAL_DNS"):
         return ()
-    return cfg.view.endpoints(cluster.service, cluster.port, cluster.subset_labels)
+    found = cfg.view.endpoints(cluster.service, cluster.port, cluster.subset_labels)
+    if cluster.type == "EDS":
+        return found
+    out = []
+    for ep in found:
+        address = ep.address if hosts.is_ip(ep.address) else resolve_public(ep.address)
+        out.append(replace(ep, address=address or ep.address))
+    return tuple(out)
 
 
 __all__ = ["Cluster", "EnvoyConfig", "Listener", "RouteConfig", "build", "config_path"]

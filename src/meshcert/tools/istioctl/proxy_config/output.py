@@ -259,7 +259,7 @@ class EndpointRow:
 
 
 def endpoint_rows(
-    cfg: EnvoyConfig, cluster: str = "", status: str = "", port: int = 0
+    cfg: EnvoyConfig, cluster: str = "", status: str = "", port: int = 0, address: str = ""
 ) -> list[EndpointRow]:
     rows = []
     for c in cfg.clusters:
@@ -275,6 +275,7 @@ def endpoint_rows(
         if (not cluster or r.cluster == cluster)
         and (not status or r.status.lower() == status.lower())
         and (not port or r.endpoint.endswith(f":{port}"))
+        and (not address or r.endpoint.rpartition(":")[0] == address)
     ]
     return sorted(out, key=lambda r: (r.endpoint, r.cluster))
 
