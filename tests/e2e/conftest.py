@@ -32,6 +32,7 @@ import pytest
 from meshcert.kube.cluster import Cluster
 from meshcert.lab import kubeconfig
 from meshcert.lab.labs import LabHost
+from meshcert.lab.shims import install_shims
 
 T = TypeVar("T")
 HERE = Path(__file__).parent
@@ -180,8 +181,10 @@ def start_lab(
     path = tmp / "kubeconfig"
     kubeconfig.write(path, host.kubeconfig_entry(served).document())
     bin_dir = str(Path(_binary("kubectl")).parent)
+    # istioctl and helm as `eval "$(meshcert lab env)"` provides them (the lab's, run from here)
+    shims = install_shims(tmp / "meshcert-home")
     env = {
-        "PATH": f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
+        "PATH": f"{shims}:{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": str(tmp),
         "KUBECONFIG": str(path),
         "LC_ALL": "C.UTF-8",
