@@ -548,3 +548,40 @@ spec:
     assert rows[0].split()[0].endswith(":443")
     address = rows[0].split()[0].rpartition(":")[0]
     assert pc(c, "pc", "endpoint", pod, "--address", address).splitlines()[1:] == rows
+
+
+def test_wildcard_service_entry_cluster_and_sni_listener() -> None:
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    _apply(
+        c,
+        """
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: wiki, namespace: default}
+spec:
+  hosts: ["*.wikipedia.org"]
+  ports:
+  - {number: 443, name: tls, protocol: TLS}
+  resolution: NONE
+  location: MESH_EXTERNAL
+""",
+    )
+    pod = _pod(c, "productpage-v1")
+    out = pc(c, "pc", "cluster", pod, "--fqdn", "wikipedia")
+    assert out.splitlines()[1].split() == [
+        "*.wikipedia.org",
+        "443",
+        "-",
+        "outbound",
+        "ORIGINAL_DST",
+    ]
+    listeners = pc(c, "pc", "listener", pod, "--port", "443", "--address", "0.0.0.0")
+    assert listeners.splitlines()[1].split() == [
+        "0.0.0.0",
+        "443",
+        "SNI:",
+        "*.wikipedia.org",
+        "Cluster:",
+        "outbound|443||*.wikipedia.org",
+    ]

@@ -124,8 +124,6 @@ def _cluster_type(svc: Service) -> str:
 def imported_ports(view: MeshView, proxy: Proxy, scope: Scope) -> list[tuple[Service, int]]:
     out = []
     for svc in view.visible_services(scope.namespace):
-        if hosts.is_wildcard(svc.hostname):
-            continue
         for p in svc.ports:
             if proxy.is_gateway or scope.imports(svc.namespace, svc.hostname, p.port):
                 out.append((svc, p.port))
@@ -271,17 +269,18 @@ def _sidecar_listeners_and_routes(
                 ),
             )
         )
+    tcp_chains: dict[tuple[str, int], list[FilterChain]] = {}
     for svc, port in tcp:
         name = cluster_name(svc.hostname, port)
+        sp = svc.port(port)
+        tls = sp is not None and sp.protocol in ("TLS", "HTTPS")
         for address in svc.addresses or ("0.0.0.0",):
-            cfg.listeners.append(
-                Listener(
-                    f"{address}_{port}",
-                    address,
-                    port,
-                    (FilterChain("ALL", f"Cluster: {name}", cluster=name),),
-                )
-            )
+            # a TLS port without a VIP shares 0.0.0.0_P, one chain per SNI host
+            match = f"SNI: {svc.hostname}" if tls and not svc.addresses else "ALL"
+            chain = FilterChain(match, f"Cluster: {name}", cluster=name)
+            tcp_chains.setdefault((address, port), []).append(chain)
+    for (address, port), chains in tcp_chains.items():
+        cfg.listeners.append(Listener(f"{address}_{port}", address, port, tuple(chains)))
     fallback = "BlackHoleCluster" if block else "PassthroughCluster"
     cfg.listeners.append(
         Listener(
