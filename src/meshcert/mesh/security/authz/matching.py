@@ -437,6 +437,12 @@ def _never(a: Attributes) -> bool:
 def _all_of(predicates: tuple[Predicate, ...]) -> Predicate:
     if len(predicates) == 1:
         return predicates[0]
+    if len(predicates) == 2:  # the common rule shapes, without a loop's overhead
+        first, second = predicates
+        return lambda a: first(a) and second(a)
+    if len(predicates) == 3:
+        first, second, third = predicates
+        return lambda a: first(a) and second(a) and third(a)
 
     def every(a: Attributes) -> bool:
         for predicate in predicates:  # noqa: SIM110 (a loop is cheaper than all() here)
