@@ -585,3 +585,21 @@ spec:
         "Cluster:",
         "outbound|443||*.wikipedia.org",
     ]
+
+
+def test_waypoint_and_ztunnel_are_said_to_be_unmodelled() -> None:
+    from meshcert.kube import gateway_api
+
+    c = new_cluster()
+    seed(c, load_scenario("base"))
+    gateway_api.install(c)
+    assert run_istioctl(c, ["install", "--set", "profile=ambient", "-y"])[0] == 0
+    assert run_istioctl(c, ["waypoint", "apply", "-n", "default", "--wait"])[0] == 0
+    waypoint = _pod(c, "waypoint")
+    code, _, err = run_istioctl(c, ["pc", "cluster", waypoint])
+    assert code == 1
+    assert f"pod {waypoint}.default is a waypoint" in err
+    ztunnel = _pod(c, "ztunnel", "istio-system")
+    code, _, err = run_istioctl(c, ["pc", "cluster", f"{ztunnel}.istio-system"])
+    assert code == 1
+    assert "is a ztunnel" in err

@@ -64,6 +64,16 @@ def _first_pod_of(cluster: Cluster, plural: str, group: str, name: str, namespac
     return str(pods[0]["metadata"]["name"])
 
 
+def _proxy_role(pod: Any) -> str:
+    """The `proxy <role>` argument of the pod's istio-proxy container (sidecar, router,
+    waypoint, ztunnel), "" without one."""
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        args = [str(a) for a in container.get("args") or []]
+        if len(args) > 1 and args[0] == "proxy":
+            return args[1]
+    return ""
+
+
 def resolve(inv: Invocation) -> tuple[Proxy, Any]:
     """The proxy of the target pod and the view it holds; usage errors as istioctl's."""
     name, namespace = _pod_ref(inv)
@@ -74,6 +84,17 @@ def resolve(inv: Invocation) -> tuple[Proxy, Any]:
             raise UsageError(
                 "failed to execute command on Envoy: failure running port forward process: "
                 f'failed retrieving: pods "{name}" not found in the "{namespace}" namespace'
+            )
+        role = _proxy_role(pod)
+        if role in ("waypoint", "ztunnel"):
+            raise UsageError(
+                f"pod {name}.{namespace} is a {role}: its Envoy configuration is not modelled "
+                "by proxy-config in the lab"
+                + (
+                    " (istioctl ztunnel-config is not supported either)"
+                    if role == "ztunnel"
+                    else ""
+                )
             )
         view = view_for_proxy(cluster, pod)
         workload: Workload | None = view.workload(namespace, name)
