@@ -10,6 +10,7 @@ import base64
 import copy
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,8 @@ from meshcert.mesh.view import MeshView
 from meshcert.tools.istioctl.program import run_istioctl
 
 from .conftest import Istioctl
+
+TESTDATA = Path(__file__).parent / "proxy_config_testdata"
 
 REVIEWS = """
 apiVersion: networking.istio.io/v1
@@ -603,3 +606,13 @@ def test_waypoint_and_ztunnel_are_said_to_be_unmodelled() -> None:
     code, _, err = run_istioctl(c, ["pc", "cluster", f"{ztunnel}.istio-system"])
     assert code == 1
     assert "is a ztunnel" in err
+
+
+def test_productpage_cluster_listing_golden() -> None:
+    """The whole `pc cluster` of productpage once reviews has a DestinationRule with subsets
+    v1 and v2 (no addresses or pod names appear, so the text is stable)."""
+    c = new_cluster()
+    seed(c, load_scenario("bookinfo"))
+    _apply(c, REVIEWS)
+    expected = (TESTDATA / "productpage_clusters.txt").read_text()
+    assert pc(c, "pc", "cluster", _pod(c, "productpage-v1")) == expected
