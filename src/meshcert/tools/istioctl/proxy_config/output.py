@@ -272,12 +272,20 @@ def endpoint_rows(
     out = [
         r
         for r in rows
-        if (not cluster or r.cluster == cluster)
+        if (not cluster or r.cluster.lower() == cluster.lower())
         and (not status or r.status.lower() == status.lower())
         and (not port or r.endpoint.endswith(f":{port}"))
         and (not address or r.endpoint.rpartition(":")[0] == address)
     ]
-    return sorted(out, key=lambda r: (r.endpoint, r.cluster))
+    return sorted(out, key=_endpoint_key)
+
+
+def _endpoint_key(r: EndpointRow) -> tuple[str, int, str]:
+    """clusters.go retrieveSortedEndpointClusterSlice: address, port (numeric), cluster."""
+    if r.endpoint.startswith("unix://"):
+        return r.endpoint, 0, r.cluster
+    address, _, port = r.endpoint.rpartition(":")
+    return address, int(port) if port.isdigit() else 0, r.cluster
 
 
 def endpoint_summary(rows: list[EndpointRow]) -> str:
