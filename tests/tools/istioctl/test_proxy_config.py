@@ -253,20 +253,29 @@ def test_bootstrap_node_id(lab: Cluster) -> None:
 
 
 def test_log_level_changes(lab: Cluster) -> None:
+    """proxyconfig.go logCmd: `POD.NS:` then Envoy's /logging answer; `--level L` sets every
+    logger, `name:L` (or `name=L`) one; `-r` back to warning."""
     pod = _pod(lab, "details-v1")
     out = pc(lab, "pc", "log", pod, "--level", "rbac:debug")
-    assert out.startswith(f"{pod}.default:\nactive loggers:\n")
+    assert out.startswith(f"{pod}.default:\nactive loggers:\n  admin: warning\n")
     assert "  rbac: debug\n" in out
     assert "  http: warning\n" in out
-    out = pc(lab, "pc", "log", pod, "--level", "info")
+    assert "  misc: error\n" in out
+    out = pc(lab, "pc", "log", pod, "--level", "info,http=trace")
     assert "  rbac: info\n" in out
-    assert "  misc: info\n" in out
+    assert "  http: trace\n" in out
     out = pc(lab, "pc", "log", pod, "-r")
     assert "  rbac: warning\n" in out
-    assert "  misc: error\n" in out
-    code, _, err = run_istioctl(lab, ["pc", "log", pod, "--level", "loud"])
-    assert code == 1
-    assert "unrecognized logging level: loud" in err
+    assert "  misc: warning\n" in out
+    for argv, message in (
+        (["--level", "loud"], "unrecognized logging level: loud"),
+        (["--level", "nosuch:debug"], "unrecognized logger name: nosuch"),
+        (["--level", "info", "-r"], "--level cannot be combined with --reset"),
+        (["-o", "json"], "--output is not applicable for this command"),
+    ):
+        code, _, err = run_istioctl(lab, ["pc", "log", pod, *argv])
+        assert code == 1
+        assert err == f"Error: {message}\n"
 
 
 def test_errors(lab: Cluster) -> None:
@@ -274,9 +283,11 @@ def test_errors(lab: Cluster) -> None:
     assert code == 1
     assert out == ""
     assert err == (
-        "Error: failed to execute command on Envoy: failure running port forward process: "
-        'failed retrieving: pods "x" not found in the "default" namespace\n'
+        "Error: failed to execute command on x.default sidecar: failure running port forward "
+        'process: failed retrieving: pods "x" not found in the "default" namespace\n'
     )
+    code, _, err = run_istioctl(lab, ["pc", "endpoint", "x"])
+    assert err.startswith("Error: failed to execute command on Envoy: failure running port")
     code, _, err = run_istioctl(lab, ["pc", "cluster", "toolbox", "-n", "kube-system"])
     assert code == 1
     assert 'pods "toolbox" not found in the "kube-system"' in err
@@ -286,7 +297,7 @@ def test_errors(lab: Cluster) -> None:
     assert "has no istio-proxy container" in err
     code, _, err = run_istioctl(lab, ["pc", "cluster"])
     assert code == 1
-    assert err == "Error: pod name or --file is required\n"
+    assert err == "Error: cluster requires pod name or --file parameter\n"
 
 
 def test_gateway_clusters_and_json(lab: Cluster) -> None:

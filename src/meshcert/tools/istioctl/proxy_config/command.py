@@ -27,7 +27,7 @@ SHORT = "Retrieve information about proxy configuration from Envoy [kube only]"
 
 def _pod_ref(inv: Invocation) -> tuple[str, str]:
     if not inv.args:
-        raise UsageError("pod name or --file is required")
+        raise UsageError(f"{inv.path[-1]} requires pod name or --file parameter")
     ref = inv.args[0]
     namespace = inv.flag("namespace") or "default"
     kind, slash, name = ref.partition("/")
@@ -81,8 +81,11 @@ def resolve(inv: Invocation) -> tuple[Proxy, Any]:
     with cluster.lock:
         pod = cluster.find(cluster.kind("", "pods"), namespace, name)
         if pod is None:
+            # EnvoyDoWithPort's port forwarder (pkg/kube/client.go); the config-dump commands
+            # say `on POD.NS sidecar`, endpoint and log `on Envoy` (proxyconfig.go)
+            on = "Envoy" if inv.path[-1] in ("endpoint", "log") else f"{name}.{namespace} sidecar"
             raise UsageError(
-                "failed to execute command on Envoy: failure running port forward process: "
+                f"failed to execute command on {on}: failure running port forward process: "
                 f'failed retrieving: pods "{name}" not found in the "{namespace}" namespace'
             )
         role = _proxy_role(pod)
@@ -204,6 +207,12 @@ def _all(inv: Invocation, cfg: envoy.EnvoyConfig, fmt: str) -> str:
 
 
 def _log(inv: Invocation) -> int:
+    if not inv.args:
+        raise UsageError("log requires pod name or --selector")
+    if inv.flag("reset") and inv.flag("level"):
+        raise UsageError("--level cannot be combined with --reset")
+    if str(inv.flag("output") or "short") != "short":
+        raise UsageError("--output is not applicable for this command")
     proxy, _view = resolve(inv)
     text = output.set_levels(
         inv.cluster, proxy, str(inv.flag("level") or ""), bool(inv.flag("reset"))

@@ -5,6 +5,7 @@ secret writer) and a plausible subset of Envoy's config_dump for `-o json|yaml`.
 from __future__ import annotations
 
 import base64
+import re
 import weakref
 from dataclasses import dataclass
 from datetime import datetime
@@ -585,6 +586,7 @@ LOGGERS = (
     "udp", "wasm", "websocket",
 )  # fmt: skip
 LEVELS = ("trace", "debug", "info", "warning", "error", "critical", "off")
+ALIASES = {**{level: level for level in LEVELS}, "warn": "warning"}
 DEFAULTS = {name: ("error" if name == "misc" else "warning") for name in LOGGERS}
 
 _LEVELS: weakref.WeakKeyDictionary[Cluster, dict[tuple[str, str], dict[str, str]]] = (
@@ -598,26 +600,31 @@ def levels_of(cluster: Cluster, proxy: Proxy) -> dict[str, str]:
 
 
 def set_levels(cluster: Cluster, proxy: Proxy, level: str, reset: bool) -> str:
-    """`pc log [--level L | --level name:L,...] [-r]`: Envoy's /logging answer."""
+    """`pc log [--level L | --level name:L,...] [-r]` (proxyconfig.go logCmd): POST
+    /logging per change, then `POD.NS:` and Envoy's `active loggers:` answer. `-r` sets every
+    logger to the injector's proxy log level (warning)."""
     current = levels_of(cluster, proxy)
+    changes: dict[str, str] = {}
     if reset:
-        current.clear()
-        current.update(DEFAULTS)
-    if level:
-        changes: dict[str, str] = {}
+        changes["level"] = "warning"
+    elif level:
         for item in level.split(","):
-            name, colon, value = item.rpartition(":")
-            if not colon:
-                name, value = "", item
-            if value not in LEVELS:
-                raise UsageError(f"unrecognized logging level: {value}")
-            if name and name not in current:
+            if ":" not in item and "=" not in item:
+                if item not in ALIASES:
+                    raise UsageError(f"unrecognized logging level: {item}")
+                changes = {"level": ALIASES[item]}
+                continue
+            name, value = re.split(r"[:=]", item.split("::")[-1], maxsplit=1)
+            if name != "level" and not any(name in logger for logger in LOGGERS):
                 raise UsageError(f"unrecognized logger name: {name}")
-            if name:
-                changes[name] = value
-            else:
-                changes.update(dict.fromkeys(current, value))
-        current.update(changes)
+            if value not in ALIASES:
+                raise UsageError(f"unrecognized logging level: {value}")
+            changes[name] = ALIASES[value]
+    if "level" in changes:
+        current.update(dict.fromkeys(current, changes.pop("level")))
+    for name, value in changes.items():
+        if name in current:
+            current[name] = value
     w = proxy.workload
     body = "".join(f"  {name}: {current[name]}\n" for name in LOGGERS)
-    return f"{w.name}.{w.namespace}:\nactive loggers:\n{body}\n"
+    return f"{w.name}.{w.namespace}:\nactive loggers:\n{body}"
