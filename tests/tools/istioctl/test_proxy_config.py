@@ -627,3 +627,16 @@ def test_productpage_cluster_listing_golden() -> None:
     _apply(c, REVIEWS)
     expected = (TESTDATA / "productpage_clusters.txt").read_text()
     assert pc(c, "pc", "cluster", _pod(c, "productpage-v1")) == expected
+
+
+def test_bootstrap_short_and_rootca_compare(lab: Cluster) -> None:
+    out = pc(lab, "pc", "bootstrap", _pod(lab, "details-v1"), "-o", "short")
+    assert out.splitlines()[0] == "Istio Version:       1.26.2"
+    a, b = _pod(lab, "details-v1"), _pod(lab, "ratings-v1")
+    assert pc(lab, "pc", "rc", a, f"{b}.default") == (
+        f"Both [{a}.default] and [{b}.default] have the identical ROOTCA, theoretically the "
+        "connectivity between them is available\n"
+    )
+    code, _, err = run_istioctl(lab, ["pc", "rootca-compare", a])
+    assert code == 1
+    assert err == "Error: rootca-compare requires 2 pods as an argument\n"

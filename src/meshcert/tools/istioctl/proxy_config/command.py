@@ -14,6 +14,7 @@ import yaml
 
 from meshcert.kube.cluster import Cluster
 from meshcert.mesh.config.workloads import Workload
+from meshcert.mesh.install.versions import ISTIO_VERSION
 from meshcert.mesh.routing.proxies import Proxy, proxy_for
 from meshcert.mesh.simulation.state import view_for_proxy
 
@@ -187,10 +188,42 @@ def _secret(inv: Invocation, cfg: envoy.EnvoyConfig, fmt: str) -> str:
 
 
 def _bootstrap(inv: Invocation, cfg: envoy.EnvoyConfig, fmt: str) -> str:
-    data = output.bootstrap(cfg)
-    if fmt == "short":
-        fmt = "json"
-    return _dump(data, fmt)
+    if fmt == "short":  # PrintBootstrapSummary
+        return (
+            f"Istio Version:       {ISTIO_VERSION}\n"
+            "Istio Proxy Version: (not modelled in the lab)\n"
+            "Envoy Version:       (not modelled in the lab)\n"
+        )
+    return _dump(output.bootstrap(cfg), fmt)
+
+
+def _rootca_compare(inv: Invocation) -> int:
+    """`pc rootca-compare POD1 POD2` (proxyconfig.go rootCACompareConfigCmd): the ROOTCA
+    secret of both proxies compared."""
+    if len(inv.args) != 2:
+        raise UsageError("rootca-compare requires 2 pods as an argument")
+    roots = []
+    names = []
+    for ref in inv.args:
+        one = Invocation(
+            inv.cluster, inv.path, [ref], inv.opts, inv.stdout, inv.stderr, inv.read_file, inv.stdin
+        )
+        proxy, view = resolve(one)
+        with inv.cluster.lock:
+            cfg = envoy.build(view, proxy)
+        rows = [r for r in output.secrets(inv.cluster, cfg) if r.name == "ROOTCA"]
+        roots.append(rows[0].pem if rows else "")
+        names.append(f"{proxy.workload.name}.{proxy.workload.namespace}")
+    if roots[0] and roots[0] == roots[1]:
+        inv.out(
+            f"Both [{names[0]}] and [{names[1]}] have the identical ROOTCA, theoretically the "
+            "connectivity between them is available\n"
+        )
+        return 0
+    raise UsageError(
+        f"Both [{names[0]}] and [{names[1]}] have the non identical ROOTCA, theoretically the "
+        "connectivity between them is unavailable"
+    )
 
 
 def _all(inv: Invocation, cfg: envoy.EnvoyConfig, fmt: str) -> str:
@@ -308,7 +341,7 @@ def add_proxy_config_commands(root: Command) -> None:
             "bootstrap",
             "Retrieves bootstrap configuration for the Envoy in the specified pod",
             _run(_bootstrap),
-            (OUTPUT,),
+            (Flag("output", "o", default="json", help="Output format: one of json|yaml|short"),),
             aliases=("b",),
             max_args=1,
             usage=ref,
@@ -323,6 +356,16 @@ def add_proxy_config_commands(root: Command) -> None:
             aliases=("a",),
             max_args=1,
             usage=ref,
+        )
+    )
+    pc.add(
+        Command(
+            "rootca-compare",
+            "Compare ROOTCA values for the two given pods",
+            _rootca_compare,
+            aliases=("rc",),
+            max_args=2,
+            usage="[pod/]<name-1>[.<namespace-1>] [pod/]<name-2>[.<namespace-2>]",
         )
     )
     pc.add(
