@@ -422,6 +422,8 @@ def secrets(cluster: Cluster, cfg: EnvoyConfig) -> list[SecretRow]:
 
 
 def secret_summary(rows: list[SecretRow]) -> str:
+    if not rows:  # configdump.go PrintSecretSummary
+        return "No active or warming secrets found.\n"
     lines = ["RESOURCE NAME\tTYPE\tSTATUS\tVALID CERT\tSERIAL NUMBER\tNOT AFTER\tNOT BEFORE"]
     for r in rows:
         if r.warming or r.not_after is None or r.not_before is None:
