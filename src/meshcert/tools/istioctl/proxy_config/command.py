@@ -35,7 +35,7 @@ def _pod_ref(inv: Invocation) -> tuple[str, str]:
     if not slash:
         kind, name = "pod", ref
     if "." in name:
-        name, _, namespace = name.partition(".")
+        name, _, namespace = name.rpartition(".")  # InferPodInfo: the last dot
     kind = kind.lower()
     if kind in ("pod", "pods", "po"):
         return name, namespace
