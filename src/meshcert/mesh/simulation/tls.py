@@ -25,7 +25,7 @@ from dataclasses import replace
 from meshcert.mesh import hosts
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.destinations import UpstreamCluster
-from meshcert.mesh.exchanges import HttpRequest, HttpResponse
+from meshcert.mesh.exchanges import HttpRequest
 from meshcert.mesh.gateways.tls import Terminating, server_tls, tls_only
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, route_tcp
 from meshcert.mesh.routing.proxies import is_gateway_workload
@@ -36,6 +36,7 @@ from . import pools, proxylogs
 from .deliveries import Delivery, Failure
 from .engine import direct, to_internet
 from .hops import Hop
+from .messages import request_size, response_size
 from .upstreams import upstream_for
 
 CLIENT_HANDSHAKE = 517  # curl's ClientHello
@@ -52,9 +53,9 @@ def outbound_tls(
 
     def log(got: Delivery, cluster: str, upstream_host: str = "",
             flags: tuple[str, ...] = ()) -> Delivery:  # fmt: skip
-        sent = 0 if got.response is None else SERVER_HANDSHAKE + _size(got.response)
+        sent = 0 if got.response is None else SERVER_HANDSHAKE + response_size(got.response)
         proxylogs.tcp(hop, client, address=address, port=port,
-                      received=CLIENT_HANDSHAKE + _request_size(request) if sent else 0,
+                      received=CLIENT_HANDSHAKE + request_size(request) if sent else 0,
                       sent=sent, cluster=cluster, upstream_host=upstream_host, flags=flags,
                       server_name=sni)  # fmt: skip
         return got
@@ -150,16 +151,6 @@ def inbound_tls(hop: Hop, workload: Workload, port: int, request: HttpRequest,
     return Delivery(got.response, got.failure, got.remote_ip, got.remote_port,
                     got.duration + HANDSHAKE_TIME, got.via_envoy, handshake.alpn == "h2",
                     handshake)  # fmt: skip
-
-
-def _request_size(request: HttpRequest) -> int:
-    head = f"{request.method} {request.path} HTTP/1.1\r\n"
-    return len(head) + sum(len(n) + len(v) + 4 for n, v in request.headers) + 2 + len(request.body)
-
-
-def _size(response: HttpResponse) -> int:
-    head = sum(len(n) + len(v) + 4 for n, v in response.headers)
-    return 17 + head + 2 + len(response.body)
 
 
 __all__ = ["client_hello", "inbound_tls", "originated", "outbound_tls", "plaintext_refused"]
