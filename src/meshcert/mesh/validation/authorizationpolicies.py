@@ -233,8 +233,20 @@ def _selector(spec: Mapping[str, Any], errs: Errors, warnings: list[str]) -> Non
                 errs.add(f'wildcard is not supported in selector: "{k}={v}"')
         if not labels:
             warnings.append("workload selector specified without labels")
+    for kind in valid_target_kinds(spec, refs, errs):
+        if kind not in ("Gateway", "Service"):  # waypoints enforce Service targets
+            warnings.append(
+                f"{NOT_IN_LAB}: a policy attached to a {kind} applies to waypoints "
+                "or gateways the lab does not model; it has no effect here"
+            )
+
+
+def valid_target_kinds(spec: Mapping[str, Any], refs: list[Any], errs: Errors) -> list[str]:
+    """The checks every policy kind makes of `targetRef` and `targetRefs` (pkg/config/
+    validation validatePolicyTargetReference(s)); the kinds of the references that pass."""
     targets = [spec["targetRef"]] if isinstance(spec.get("targetRef"), Mapping) else []
     targets += [r for r in refs if isinstance(r, Mapping)]
+    kinds: list[str] = []
     for ref in targets:
         if not ref.get("name"):
             errs.add("targetRef name must be set")
@@ -249,11 +261,9 @@ def _selector(spec: Mapping[str, Any], errs: Errors, warnings: list[str]) -> Non
                 f"targetRef must be to one of {ALLOWED_TARGETS} but was "
                 f"{ref.get('group') or ''}/{kind}"
             )
-        elif kind not in ("Gateway", "Service"):  # waypoints enforce Service targets
-            warnings.append(
-                f"{NOT_IN_LAB}: a policy attached to a {kind} applies to waypoints "
-                "or gateways the lab does not model; it has no effect here"
-            )
+        else:
+            kinds.append(kind)
+    return kinds
 
 
 def _custom(spec: Mapping[str, Any], errs: Errors) -> None:

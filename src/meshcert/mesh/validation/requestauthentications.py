@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .authorizationpolicies import ALLOWED_TARGETS, NOT_IN_LAB, TARGET_KINDS
+from .authorizationpolicies import NOT_IN_LAB, valid_target_kinds
 from .common import validate_duration
 from .errors import Errors
 
@@ -71,22 +71,8 @@ def _selector(spec: Mapping[str, Any], errs: Errors, warnings: list[str]) -> Non
                 errs.add(f'wildcard is not supported in selector: "{k}={v}"')
         if not labels:
             warnings.append(SELECTOR_WITHOUT_LABELS)
-    single = spec.get("targetRef")
-    for ref in ([single] if isinstance(single, Mapping) else []) + refs:
-        if not ref.get("name"):
-            errs.add("targetRef name must be set")
-        if ref.get("namespace"):
-            errs.add(
-                "targetRef namespace must not be set; cross namespace referencing is not supported"
-            )
-        group = str(ref.get("group") or "") or "core"
-        kind = str(ref.get("kind") or "")
-        if (group, kind) not in TARGET_KINDS:
-            errs.add(
-                f"targetRef must be to one of {ALLOWED_TARGETS} but was "
-                f"{ref.get('group') or ''}/{kind}"
-            )
-        elif kind != "Gateway":
+    for kind in valid_target_kinds(spec, refs, errs):
+        if kind != "Gateway":
             warnings.append(
                 f"{NOT_IN_LAB}: a RequestAuthentication attached to a {kind} applies to "
                 "waypoints the lab does not model; it has no effect here"
