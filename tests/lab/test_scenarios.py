@@ -179,3 +179,13 @@ def test_without_the_step_gateway_api_manifests_are_unknown_kinds(tmp_path: Path
     )
     with pytest.raises(ScenarioError, match='no matches for kind "HTTPRoute"'):
         seed(new_cluster(), load_scenario(str(path)))
+
+
+def test_a_file_in_the_cwd_does_not_shadow_a_shipped_scenario(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bookinfo").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    (tmp_path / "mine").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: mine}\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_scenario("bookinfo").name == "bookinfo"
+    assert load_scenario("mine").name == str((tmp_path / "mine").resolve())

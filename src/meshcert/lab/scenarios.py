@@ -50,7 +50,11 @@ def shipped_scenarios() -> list[str]:
 
 
 def is_path(ref: str) -> bool:
-    return "/" in ref or ref.endswith((".yaml", ".yml")) or Path(ref).is_file()
+    """A path (a `/` or a YAML suffix); a bare name is a shipped scenario, and only a name no
+    scenario has may be a file in the current directory."""
+    if "/" in ref or ref.endswith((".yaml", ".yml")):
+        return True
+    return ref not in shipped_scenarios() and Path(ref).is_file()
 
 
 def check_reference(ref: str) -> None:
