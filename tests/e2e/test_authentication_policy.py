@@ -12,7 +12,6 @@ The page injects with `istioctl kube-inject`, which the lab's istioctl does not 
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -85,8 +84,6 @@ def test_setup(page: E2ELab) -> None:
 def test_auto_mutual_tls(page: E2ELab) -> None:
     """ "Auto mutual TLS": httpbin.foo sees the client certificate header of curl.foo's mTLS
     connection; httpbin.legacy (no sidecar) gets plaintext and no such header."""
-    if shutil.which("jq") is None:
-        pytest.skip("the page pipes the answer through jq")
     jq = "jq '.headers[\"X-Forwarded-Client-Cert\"][0]'"
     out = page.sh(f"kubectl exec {curl_pod('foo')} -c curl -n foo -- curl -s "
                   f"http://httpbin.foo:8000/headers -s | {jq} "
