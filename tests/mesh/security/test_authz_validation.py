@@ -8,42 +8,15 @@ from typing import Any
 
 import pytest
 import yaml
+from validating_lab import validating_cluster
 
-from meshcert.kube.cluster import Cluster, new_cluster
-from meshcert.mesh.validation import install
+from meshcert.kube.cluster import Cluster
 from meshcert.mesh.validation.authorizationpolicies import (
     DENY_TCP_WARNING,
     validate_authorization_policy,
 )
 from meshcert.mesh.validation.hook import WebhookDenied
 
-VALIDATOR = """
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata: {name: istiod-default-validator}
-webhooks:
-- name: validation.istio.io
-  admissionReviewVersions: [v1]
-  sideEffects: None
-  failurePolicy: Ignore
-  clientConfig: {service: {name: istiod, namespace: istio-system, path: /validate}}
-  rules:
-  - apiGroups: [security.istio.io, networking.istio.io]
-    apiVersions: ["*"]
-    operations: [CREATE, UPDATE]
-    resources: ["*"]
-"""
-ISTIOD = """
-apiVersion: v1
-kind: Service
-metadata: {name: istiod, namespace: istio-system}
-spec: {ports: [{name: https-webhook, port: 443, targetPort: 15017}]}
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: istiod, namespace: istio-system}
-subsets: [{addresses: [{ip: 10.244.0.9}], ports: [{name: https-webhook, port: 15017}]}]
-"""
 DENY_NO_RULES = (
     "DENY action without `rules` is meaningless as it will never be triggered, add an empty "
     "rule `{}` if you want it be triggered for every request"
@@ -206,13 +179,7 @@ def test_what_the_lab_does_not_model_is_said_in_a_warning() -> None:
 
 
 def cluster() -> Cluster:
-    made = new_cluster()
-    install(made)
-    for ns in ("foo", "istio-system"):
-        made.create(made.kind("", "namespaces"), {"metadata": {"name": ns}})
-    for doc in yaml.safe_load_all(VALIDATOR + "---" + ISTIOD):
-        made.create(made.kind_of(doc), doc)
-    return made
+    return validating_cluster()
 
 
 def create(made: Cluster, doc: str) -> Any:

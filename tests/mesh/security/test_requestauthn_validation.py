@@ -6,38 +6,11 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from validating_lab import validating_cluster
 
-from meshcert.kube.cluster import Cluster, new_cluster
-from meshcert.mesh.validation import install
+from meshcert.kube.cluster import Cluster
 from meshcert.mesh.validation.hook import WebhookDenied
 from meshcert.mesh.validation.requestauthentications import validate_request_authentication
-
-VALIDATOR = """
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingWebhookConfiguration
-metadata: {name: istiod-default-validator}
-webhooks:
-- name: validation.istio.io
-  admissionReviewVersions: [v1]
-  sideEffects: None
-  failurePolicy: Ignore
-  clientConfig: {service: {name: istiod, namespace: istio-system, path: /validate}}
-  rules:
-  - apiGroups: [security.istio.io, networking.istio.io]
-    apiVersions: ["*"]
-    operations: [CREATE, UPDATE]
-    resources: ["*"]
----
-apiVersion: v1
-kind: Service
-metadata: {name: istiod, namespace: istio-system}
-spec: {ports: [{name: https-webhook, port: 443, targetPort: 15017}]}
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: istiod, namespace: istio-system}
-subsets: [{addresses: [{ip: 10.244.0.9}], ports: [{name: https-webhook, port: 15017}]}]
-"""
 
 
 def errors_of(spec: str) -> str:
@@ -113,13 +86,7 @@ def test_waypoint_targets_warn_that_the_lab_does_not_model_them() -> None:
 
 @pytest.fixture
 def cluster() -> Cluster:
-    made = new_cluster()
-    install(made)
-    for ns in ("foo", "istio-system"):
-        made.create(made.kind("", "namespaces"), {"metadata": {"name": ns}})
-    for doc in yaml.safe_load_all(VALIDATOR):
-        made.create(made.kind_of(doc), doc)
-    return made
+    return validating_cluster()
 
 
 def test_the_webhook_denies_an_invalid_policy(cluster: Cluster) -> None:
