@@ -14,17 +14,17 @@ from pathlib import Path
 
 from meshcert.lab.kubeconfig import KubeconfigEntry
 
+from .workstation import local_files
 
-def _local_files(argv: list[str], cwd: Path) -> dict[str, bytes]:
-    """File arguments by the spelling the command line uses (and absolute)."""
-    found: dict[str, bytes] = {}
+
+def _files_as_typed(argv: list[str], cwd: Path) -> dict[str, bytes]:
+    """`workstation.local_files`, also under the spelling the command line uses (the
+    in-process istioctl looks files up by the argument as written)."""
+    found = dict(local_files(argv, cwd))
     for word in argv:
-        path = (cwd / word).expanduser()
-        if word.startswith("-") or not path.is_file():
-            continue
-        data = path.read_bytes()
-        found[word] = data
-        found[str(path.absolute())] = data
+        absolute = str((cwd / word).expanduser().absolute())
+        if absolute in found:
+            found[word] = found[absolute]
     return found
 
 
@@ -53,7 +53,7 @@ def analyze_remote(target: KubeconfigEntry, argv: list[str]) -> int:
         obj["metadata"] = meta
         cluster.store.apply_event(group, plural, "ADDED", obj)
     stdin = sys.stdin.buffer.read() if "-" in argv and not sys.stdin.isatty() else b""
-    code, out, err = run_istioctl(cluster, argv, _local_files(argv, Path.cwd()), stdin)
+    code, out, err = run_istioctl(cluster, argv, _files_as_typed(argv, Path.cwd()), stdin)
     sys.stdout.write(out)
     sys.stdout.flush()
     sys.stderr.write(err)

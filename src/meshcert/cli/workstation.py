@@ -46,7 +46,7 @@ def _is_analyze(argv: list[str]) -> bool:
     return "analyze" in argv
 
 
-def _local_files(argv: list[str], cwd: Path) -> dict[str, bytes]:
+def local_files(argv: list[str], cwd: Path) -> dict[str, bytes]:
     """Every argument (or `--flag=value` value) naming an existing local file, and the YAML
     and JSON files under a named directory, by absolute path."""
     found: dict[str, bytes] = {}
@@ -97,7 +97,7 @@ def run(program: str, argv: list[str]) -> int:
     body = {
         "argv": [program, *argv],
         "cwd": str(cwd),
-        "files": {k: base64.b64encode(v).decode() for k, v in _local_files(argv, cwd).items()},
+        "files": {k: base64.b64encode(v).decode() for k, v in local_files(argv, cwd).items()},
         "stdin": base64.b64encode(stdin).decode(),
     }
     request = urllib.request.Request(
