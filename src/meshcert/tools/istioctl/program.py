@@ -13,11 +13,13 @@ from meshcert.kube.execution.filesystem import FileSystemError
 from .analyze import add_analyze_command
 from .analyze.command import DIRECTORIES
 from .commands import Command, Invocation, UsageError, defaults, help_text, parse
+from .dashboard_command import add_dashboard_command
 from .describe_command import add_describe_command
 from .install_commands import add_install_commands
 from .kube_inject_command import add_kube_inject_command
 from .proxy_config import add_proxy_config_commands
 from .proxy_status_command import add_proxy_status_command
+from .remote_secret_command import add_remote_secret_command
 from .tag_commands import add_tag_commands
 from .version_command import add_version_command
 from .waypoint_commands import add_waypoint_commands
@@ -39,6 +41,8 @@ def build_root() -> Command:
     add_tag_commands(root)
     add_version_command(root)
     add_waypoint_commands(root)
+    add_dashboard_command(root)
+    add_remote_secret_command(root)
     return root
 
 
