@@ -189,3 +189,35 @@ def test_a_file_in_the_cwd_does_not_shadow_a_shipped_scenario(
     monkeypatch.chdir(tmp_path)
     assert load_scenario("bookinfo").name == "bookinfo"
     assert load_scenario("mine").name == str((tmp_path / "mine").resolve())
+
+
+def test_a_then_step_applies_what_follows_once_the_rest_has_settled(tmp_path: Path) -> None:
+    """A Deployment, then the same Deployment scaled to 0: its pod was created (the ReplicaSet
+    scaled up, then down), which one transaction for both documents would never do."""
+    path = tmp_path / "phases.yaml"
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\n"
+        "spec:\n  replicas: 1\n  selector: {matchLabels: {app: web}}\n"
+        "  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: nginx}]}\n"
+    )
+    scaled = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\n"
+    path.write_text(
+        f"{deployment}---\nthen: web is scaled to 0\n---\n{scaled}spec: {{replicas: 0}}\n"
+    )
+    scenario = load_scenario(str(path))
+    assert [len(phase) for phase in (scenario.manifests, *scenario.later)] == [1, 1]
+    cluster = new_cluster()
+    seed(cluster, scenario)
+    events = cluster.list(cluster.kind("", "events"), "default")
+    reasons = [e["reason"] for e in events if e["involvedObject"]["kind"] == "ReplicaSet"]
+    assert reasons.count("SuccessfulCreate") == 1
+    assert reasons.count("SuccessfulDelete") == 1
+    assert cluster.list(cluster.kind("", "pods"), "default") == []
+
+
+def test_a_then_step_says_what_happens(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("then: true\n")
+    with pytest.raises(ScenarioError, match="document 1: then must say what happens"):
+        load_scenario(str(path))

@@ -10,11 +10,17 @@ A scenario may install Istio before its manifests with one document holding an `
 does, so the manifests after it see the control plane (and injection) a real install gives.
 A document `gatewayAPI: true` installs the Gateway API CRDs first (`meshcert.kube.gateway_api`),
 as the istio.io pages that use the Gateway API ask for.
+
+A document `then: <what happens>` (no `kind`) starts a later phase: the manifests after it are
+applied once everything before has settled (pods created and injected, proxies given their
+configuration), in a transaction of their own. A broken state that is a history needs it: a
+stale proxy is istiod scaled to 0 after the workloads got their configuration, then a change.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +48,7 @@ class Scenario:
     source: str
     istio: tuple[str, ...] | None = None  # `--set` flags of an Istio install step, if any
     gateway_api: bool = False  # install the Gateway API CRDs before the manifests
+    later: tuple[tuple[Manifest, ...], ...] = ()  # phases after `then:` steps, in order
 
 
 def shipped_scenarios() -> list[str]:
@@ -84,9 +91,12 @@ def load_scenario(ref: str) -> Scenario:
         raise ScenarioError(f"cannot read scenario {ref!r}: {exc}") from exc
     istio: list[tuple[str, ...]] = []
     steps: list[str] = []
-    manifests = parse_manifests(text, str(path), istio, steps)
-    return Scenario(name, manifests, str(path), istio[0] if istio else None,
-                    "gatewayAPI" in steps)  # fmt: skip
+    phases: list[int] = []
+    manifests = parse_manifests(text, str(path), istio, steps, phases)
+    bounds = [0, *phases, len(manifests)]
+    first, *later = (manifests[a:b] for a, b in itertools.pairwise(bounds))
+    return Scenario(name, first, str(path), istio[0] if istio else None,
+                    "gatewayAPI" in steps, tuple(later))  # fmt: skip
 
 
 def parse_manifests(
@@ -94,10 +104,12 @@ def parse_manifests(
     source: str,
     istio: list[tuple[str, ...]] | None = None,
     steps: list[str] | None = None,
+    phases: list[int] | None = None,
 ) -> tuple[Manifest, ...]:
     """The objects of a multi-document YAML text (`kind: List` documents are unpacked); an
-    `istio:` step document is appended to `istio` (as its `--set` flags) and a `gatewayAPI:
-    true` step to `steps` when those lists are given."""
+    `istio:` step document is appended to `istio` (as its `--set` flags), a `gatewayAPI:
+    true` step to `steps` and a `then:` step to `phases` (as the index of the first manifest
+    after it) when those lists are given."""
     import yaml  # here: checking a scenario's name must stay cheap
 
     try:
@@ -121,6 +133,11 @@ def parse_manifests(
             if doc.get("gatewayAPI") is not True:
                 raise ScenarioError(f"{source}: document {number}: gatewayAPI must be true")
             steps.append("gatewayAPI")
+            continue
+        if phases is not None and is_step and "then" in doc:
+            if not isinstance(doc.get("then"), str):
+                raise ScenarioError(f"{source}: document {number}: then must say what happens")
+            phases.append(len(manifests))
             continue
         if not isinstance(doc, dict):
             raise ScenarioError(f"{source}: document {number} is not a mapping of fields")
@@ -160,8 +177,9 @@ def seed(cluster: Cluster, scenario: Scenario) -> None:
         if scenario.name != BASE and scenario.istio is not None:
             install_istio(cluster, scenario.istio, scenario.source)
     if scenario.name != BASE:
-        with cluster.transaction():
-            apply_manifests(cluster, scenario.manifests, scenario.source)
+        for manifests in (scenario.manifests, *scenario.later):
+            with cluster.transaction():
+                apply_manifests(cluster, manifests, scenario.source)
 
 
 def install_istio(cluster: Cluster, flags: tuple[str, ...], source: str) -> None:

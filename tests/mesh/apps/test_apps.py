@@ -129,7 +129,7 @@ def test_fortio_server_status_and_delay() -> None:
     ("image", "name"),
     [("docker.io/istio/examples-bookinfo-reviews-v3:1.20.2", "reviews-v3"),
      ("docker.io/kennethreitz/httpbin", "httpbin"), ("curlimages/curl", "curl"),
-     ("docker.io/istio/helloworld-v1:1.0", "helloworld"), ("nginx:1.27", "echo")],
+     ("docker.io/istio/helloworld-v1:1.0", "helloworld"), ("ghcr.io/example/web:1.0", "echo")],
     ids=["reviews-v3", "httpbin", "curl", "helloworld", "other"],
 )  # fmt: skip
 def test_catalogue(image: str, name: str) -> None:

@@ -216,6 +216,23 @@ def seed_files(fs: FileSystem, cluster: Cluster, pod: Obj, container: Obj) -> No
             fs.write(target, data)
 
 
+def mounted_file(cluster: Cluster, pod: Obj, container: Obj, path: str) -> bytes | None:
+    """The bytes a container reads at `path` from its configMap / secret volume mounts (the
+    same files `seed_files` writes into exec file systems), or None. For a server's own
+    files (an nginx.conf, a certificate) read outside any exec."""
+    namespace = str(pod["metadata"].get("namespace", ""))
+    volumes = {str(v.get("name")): v for v in (pod.get("spec") or {}).get("volumes") or []}
+    for mount in container.get("volumeMounts") or []:
+        base = str(mount.get("mountPath") or "").rstrip("/")
+        volume = volumes.get(str(mount.get("name")))
+        if volume is None or not path.startswith(base + "/"):
+            continue
+        found = _volume_files(cluster, namespace, volume).get(path[len(base) + 1 :])
+        if found is not None:
+            return found
+    return None
+
+
 def _volume_files(cluster: Cluster, namespace: str, volume: Obj) -> dict[str, bytes]:
     for key, plural, name_key in (
         ("configMap", "configmaps", "name"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from . import bookinfo, go_httpbin, httpbin, samples
+from . import bookinfo, go_httpbin, httpbin, nginx, samples
 from .serving import App
 
 BOOK = (9080,)
@@ -23,6 +23,7 @@ CATALOGUE: tuple[tuple[str, App], ...] = (
     ("*helloworld*", App("helloworld", samples.helloworld, ports=(5000,))),
     ("*tcp-echo*", App("tcp-echo", tcp=samples.tcp_echo, ports_of=samples.tcp_echo_ports)),
     ("*fortio*", App("fortio", samples.fortio_server, ports=(8080, 8079, 8078))),
+    ("*nginx*", App("nginx", nginx.nginx, tls=nginx.server_tls)),
     ("*curl*", App("curl", listens=False)),
     ("*sleep*", App("sleep", listens=False)),
     ("*busybox*", App("busybox", listens=False)),

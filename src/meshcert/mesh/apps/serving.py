@@ -11,6 +11,7 @@ from email.utils import format_datetime
 from typing import Any, Protocol
 
 from meshcert.mesh.exchanges import HttpRequest, HttpResponse
+from meshcert.mesh.security.certificates_tls import ServerTls
 from meshcert.mesh.simulation.deliveries import Delivery
 from meshcert.mesh.simulation.messages import new_response
 
@@ -25,7 +26,8 @@ class Call:
 
     `peer` is the address the app sees the connection from (127.0.0.6 behind a sidecar's
     inbound listener, else the client's IP); `fetch` makes an outbound call as this pod;
-    `log` appends a line to the app container's log.
+    `log` appends a line to the app container's log; `read_file` reads the files mounted into
+    the container (configMap and secret volumes), None when there is none at that path.
     """
 
     pod: Obj
@@ -37,6 +39,7 @@ class Call:
     fetch: Fetch
     log: Callable[[str], None]
     env_of: Callable[[], Mapping[str, str]] = field(default=dict)
+    read_file: Callable[[str], bytes | None] = field(default=lambda path: None)
 
     @property
     def env(self) -> Mapping[str, str]:
@@ -70,6 +73,10 @@ class TcpApp(Protocol):
 class App:
     """An image's behaviour: an HTTP handler, a TCP handler, or neither (nothing listens).
 
+    `tls`: for an app that terminates TLS itself (nginx): (read_file, port, sni) -> the TLS
+    server it presents on that port, a reason it cannot (the connection closes), or None when
+    the port does not speak TLS.
+
     `ports`: where the image's server listens whatever the pod spec declares (None: on the
     container ports the spec declares, or on any port when it declares none). `ports_of`: the
     ports the server binds from its command line (tcp-echo's first argument), if it says.
@@ -81,6 +88,7 @@ class App:
     listens: bool = True
     ports: tuple[int, ...] | None = None
     ports_of: Callable[[list[str]], tuple[int, ...]] | None = None
+    tls: Callable[[Callable[[str], bytes | None], int, str], ServerTls | str | None] | None = None
 
     def listens_on(self, port: int, container: Obj) -> bool:
         if not self.listens:

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from ..security.ca import secret_text
-from ..security.certificates_verification import PemError, load_certificates
+from ..security.certificates_verification import PemError, keys_match, load_certificates
 
 if TYPE_CHECKING:
     from meshcert.kube.cluster import Cluster
@@ -55,22 +54,6 @@ def _first(secret: dict[str, object], *keys: str) -> str:
         if text:
             return text
     return ""
-
-
-def _keys_match(cert: x509.Certificate, key_pem: str) -> bool:
-    try:
-        key = serialization.load_pem_private_key(
-            key_pem.encode(), None, unsafe_skip_rsa_key_validation=True
-        )
-    except (ValueError, TypeError):
-        return False
-    public = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    mine = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return public == mine
 
 
 def _version(secret: dict[str, object] | None) -> str:
@@ -109,7 +92,7 @@ def _load(cluster: Cluster, namespace: str, name: str, need_ca: bool) -> Credent
         chain = tuple(load_certificates(cert_text.encode()))
     except PemError:
         return f"secret {namespace}/{name}: certificate does not parse"
-    if not _keys_match(chain[0], key_text):
+    if not keys_match(chain[0], key_text):
         return f"secret {namespace}/{name}: private key does not match the certificate"
     ca_text = _first(secret, "ca.crt", "cacert")
     if not ca_text:

@@ -231,11 +231,12 @@ def gateway_route_tcp(
         return NoListener(port)
     for bound in servers:
         server = bound.server
-        if server.is_http or server.protocol == "HTTPS":
+        passthrough = (server.tls or {}).get("mode") in ("PASSTHROUGH", "AUTO_PASSTHROUGH")
+        if server.is_http or (server.protocol == "HTTPS" and not passthrough):
             continue
         if (
             sni
-            and server.protocol == "TLS"
+            and server.protocol in ("TLS", "HTTPS")
             and not any(hosts.matches(h, sni.lower()) for _, h in server.hosts)
         ):
             continue

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
 UNABLE_TO_GET_ISSUER = "unable to get local issuer certificate"
@@ -203,6 +204,23 @@ def name_text(name: x509.Name) -> str:
     return "; ".join(parts)
 
 
+def keys_match(cert: x509.Certificate, key_pem: str) -> bool:
+    """Whether the PEM private key `key_pem` belongs to `cert`."""
+    try:
+        key = serialization.load_pem_private_key(
+            key_pem.encode(), None, unsafe_skip_rsa_key_validation=True
+        )
+    except (ValueError, TypeError):
+        return False
+    public = cert.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    mine = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return public == mine
+
+
 __all__ = [
     "EXPIRED",
     "NOT_YET_VALID",
@@ -213,6 +231,7 @@ __all__ = [
     "PemError",
     "common_name",
     "hostname_match",
+    "keys_match",
     "load_certificates",
     "name_text",
     "subject_alt_names",

@@ -245,6 +245,10 @@ def _loopback(hop: Hop, client: Workload | None, request: HttpRequest, address: 
 
         response = admin_response(hop, client, request, port)
         return Delivery(response, None, address, port, response.duration, via_envoy=True)
+    if request.scheme == "https":
+        from .tls import inbound_tls
+
+        return inbound_tls(hop, client, port, request, address, loopback=True)
     return inbound.deliver_http(hop, client, port, request, Peer(address, client),
                                 fetcher(hop, client), opaque=True, loopback=True)  # fmt: skip
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from meshcert.kube.execution.environment import container_environment
+from meshcert.kube.execution.environment import container_environment, mounted_file
 from meshcert.mesh.apps.catalogue import app_for
 from meshcert.mesh.apps.serving import App, Call, Fetch
 from meshcert.mesh.config.workloads import PROXY_CONTAINER, Workload
@@ -155,14 +155,14 @@ def _through_gateway(
     if client_ip and request.header("x-forwarded-for") is None:
         request = set_header(request, "x-forwarded-for", client_ip)
         request = set_header(request, "x-envoy-external-address", client_ip)
-    server_port = _server_port(hop, workload, port)
+    server_port = gateway_server_port(hop, workload, port)
     got = outbound(hop, workload, Proxy.gateway(workload), request, workload.ip, server_port,
                    downstream=client_ip, claims=claims)  # fmt: skip
     return Delivery(got.response, got.failure, workload.ip, port, got.duration, got.via_envoy,
                     got.http2)  # fmt: skip
 
 
-def _server_port(hop: Hop, workload: Workload, target: int) -> int:
+def gateway_server_port(hop: Hop, workload: Workload, target: int) -> int:
     """The port number the Gateway server listening here is written with: the container
     port the connection arrived on when a server names it (bookinfo-gateway's 8080), else the
     Service port whose targetPort it is (80 -> 8080 on Istio's gateways). VirtualService
@@ -207,6 +207,7 @@ def _run_app(
         fetch=fetch,
         log=lambda line: hop.log(workload.namespace, workload.name, name, line),
         env_of=lambda: container_environment(hop.cluster, dict(workload.obj), dict(container)),
+        read_file=lambda path: mounted_file(hop.cluster, workload.obj, container, path),
     )
     response = app.http(call)
     if request.method == "HEAD" and response.body:
@@ -214,4 +215,4 @@ def _run_app(
     return response
 
 
-__all__ = ["INBOUND_PEER", "Peer", "deliver_http", "serving_container"]
+__all__ = ["INBOUND_PEER", "Peer", "deliver_http", "gateway_server_port", "serving_container"]

@@ -15,21 +15,24 @@ the handshake runs as `mesh/security/certificates_tls.negotiate` describes, and 
 request goes on through the gateway as plain HTTP with `x-forwarded-proto: https`, answered
 over HTTP/2 when ALPN chose it (secure-ingress: `HTTP/2 418`). No filter chain or no usable
 credential closes the connection (curl 35). A PASSTHROUGH server hands the bytes to the
-backend, and the lab's apps (like any pod without a TLS server) fail the handshake.
+backend chosen by the VirtualService `tls` route on SNI; a backend app that terminates TLS
+itself (nginx) answers with its own certificate, any other fails the handshake.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from meshcert.kube.execution.environment import mounted_file
 from meshcert.mesh import hosts
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.destinations import UpstreamCluster
 from meshcert.mesh.exchanges import HttpRequest
-from meshcert.mesh.gateways.tls import Terminating, server_tls, tls_only
+from meshcert.mesh.gateways.tls import Passthrough, Terminating, server_tls, tls_only
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, route_tcp
 from meshcert.mesh.routing.proxies import is_gateway_workload
-from meshcert.mesh.security.certificates_tls import ClientTls, closed, negotiate
+from meshcert.mesh.security.certificates_tls import ClientTls, ServerTls, closed, negotiate
+from meshcert.mesh.security.enforcement import admit_connection, admit_tcp
 from meshcert.mesh.security.peers import Peer
 
 from . import pools, proxylogs
@@ -129,15 +132,18 @@ def plaintext_refused(hop: Hop, workload: Workload, port: int) -> Delivery | Non
 
 
 def inbound_tls(hop: Hop, workload: Workload, port: int, request: HttpRequest,
-                client_ip: str) -> Delivery:  # fmt: skip
-    """An https `request` from `client_ip` reaching `workload` on `port`."""
+                client_ip: str, *, loopback: bool = False) -> Delivery:  # fmt: skip
+    """An https `request` from `client_ip` reaching `workload` on `port` (`loopback`: from
+    inside the pod)."""
     from . import inbound
     from .engine import fetcher
 
     if not (workload.has_sidecar and is_gateway_workload(workload)):
-        return Delivery(None, Failure.TLS, workload.ip, port, 0.001, handshake=closed())
+        return _app_tls(hop, workload, port, request, client_ip, loopback)
     hello = client_hello(request)
     chain = server_tls(hop.cluster, hop.view, workload, port, hello.sni)
+    if isinstance(chain, Passthrough):
+        return _passthrough(hop, workload, port, request, client_ip, chain)
     if not isinstance(chain, Terminating):
         return Delivery(None, Failure.TLS, workload.ip, port, 0.001, handshake=closed())
     handshake = negotiate(hello, chain.server, hop.now)
@@ -150,6 +156,67 @@ def inbound_tls(hop: Hop, workload: Workload, port: int, request: HttpRequest,
                                fetcher(hop, workload))  # fmt: skip
     return Delivery(got.response, got.failure, got.remote_ip, got.remote_port,
                     got.duration + HANDSHAKE_TIME, got.via_envoy, handshake.alpn == "h2",
+                    handshake)  # fmt: skip
+
+
+def _passthrough(hop: Hop, workload: Workload, port: int, request: HttpRequest,
+                 client_ip: str, chain: Passthrough) -> Delivery:  # fmt: skip
+    """A PASSTHROUGH server: the gateway reads only the SNI and proxies the bytes to the
+    destination of the VirtualService `tls` route matching it (istio.io
+    docs/tasks/traffic-management/ingress/ingress-sni-passthrough), where the backend
+    terminates TLS itself. AUTO_PASSTHROUGH routes on SNI names Istio builds for
+    multi-cluster east-west traffic, which a single-cluster lab does not model."""
+    from . import inbound
+
+    if chain.mode == "AUTO_PASSTHROUGH":
+        return Delivery(None, Failure.TLS, workload.ip, port, 0.001, handshake=closed())
+    client = hop.view.workload_for_ip(client_ip) if client_ip else None
+    peer = Peer(client_ip, client)
+    if not (admit_connection(hop.view, workload, port, peer)
+            and admit_tcp(hop.view, workload, port, peer)):  # fmt: skip
+        return Delivery(None, Failure.TLS, workload.ip, port, 0.001, handshake=closed())
+    server_port = inbound.gateway_server_port(hop, workload, port)
+    got = outbound_tls(hop, workload, Proxy.gateway(workload), request, workload.ip, server_port)
+    return Delivery(got.response, got.failure, workload.ip, port, got.duration, got.via_envoy,
+                    got.http2, got.handshake)  # fmt: skip
+
+
+def _app_tls(hop: Hop, workload: Workload, port: int, request: HttpRequest, client_ip: str,
+             loopback: bool) -> Delivery:  # fmt: skip
+    """TLS to a pod that is not a gateway: an app that terminates TLS itself (nginx with a
+    `listen ... ssl` server) completes the handshake with its own certificate; behind a
+    sidecar the bytes pass the inbound proxy as TCP (its connection and TCP policies apply).
+    Any other app fails the handshake: the connection closes (curl 35)."""
+    from . import inbound
+    from .engine import fetcher
+
+    found = inbound.serving_container(workload, port)
+    refused = Delivery(None, Failure.TLS, workload.ip, port, 0.001, handshake=closed())
+    if found is None or found[1].tls is None:
+        return refused
+    container = found[0]
+    hello = client_hello(request)
+    server = found[1].tls(lambda path: mounted_file(hop.cluster, workload.obj, container, path),
+                          port, hello.sni)  # fmt: skip
+    if not isinstance(server, ServerTls):
+        return refused
+    client = hop.view.workload_for_ip(client_ip) if client_ip else None
+    peer = Peer(client_ip, client)
+    if (
+        workload.has_sidecar
+        and not loopback
+        and not admit_connection(hop.view, workload, port, peer)
+    ):
+        return refused
+    handshake = negotiate(hello, server, hop.now)
+    if not handshake.ok:
+        return Delivery(None, Failure.TLS, workload.ip, port, HANDSHAKE_TIME,
+                        handshake=handshake)  # fmt: skip
+    inner = replace(request, tls=None)  # the app knows it came over TLS (scheme https)
+    got = inbound.deliver_http(hop, workload, port, inner, peer, fetcher(hop, workload),
+                               opaque=True, loopback=loopback)  # fmt: skip
+    return Delivery(got.response, got.failure, got.remote_ip, got.remote_port,
+                    got.duration + HANDSHAKE_TIME, False, handshake.alpn == "h2",
                     handshake)  # fmt: skip
 
 
