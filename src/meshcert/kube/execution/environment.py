@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .filesystem import FileSystem
@@ -216,7 +217,9 @@ def seed_files(fs: FileSystem, cluster: Cluster, pod: Obj, container: Obj) -> No
             fs.write(target, data)
 
 
-def mounted_file(cluster: Cluster, pod: Obj, container: Obj, path: str) -> bytes | None:
+def mounted_file(
+    cluster: Cluster, pod: Mapping[str, Any], container: Mapping[str, Any], path: str
+) -> bytes | None:
     """The bytes a container reads at `path` from its configMap / secret volume mounts (the
     same files `seed_files` writes into exec file systems), or None. For a server's own
     files (an nginx.conf, a certificate) read outside any exec."""
@@ -233,7 +236,7 @@ def mounted_file(cluster: Cluster, pod: Obj, container: Obj, path: str) -> bytes
     return None
 
 
-def _volume_files(cluster: Cluster, namespace: str, volume: Obj) -> dict[str, bytes]:
+def _volume_files(cluster: Cluster, namespace: str, volume: Mapping[str, Any]) -> dict[str, bytes]:
     for key, plural, name_key in (
         ("configMap", "configmaps", "name"),
         ("secret", "secrets", "secretName"),
