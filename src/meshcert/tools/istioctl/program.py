@@ -21,6 +21,7 @@ from .proxy_config import add_proxy_config_commands
 from .proxy_status_command import add_proxy_status_command
 from .remote_secret_command import add_remote_secret_command
 from .tag_commands import add_tag_commands
+from .validate_command import add_validate_command
 from .version_command import add_version_command
 from .waypoint_commands import add_waypoint_commands
 
@@ -43,6 +44,7 @@ def build_root() -> Command:
     add_waypoint_commands(root)
     add_dashboard_command(root)
     add_remote_secret_command(root)
+    add_validate_command(root)
     return root
 
 
