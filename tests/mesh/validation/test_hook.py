@@ -239,3 +239,30 @@ def test_kubectl_prints_unreachable_rule_warnings(tmp_path: Path) -> None:
         'Warning: virtualService rule "jason" not used (route without matches defined before)',
         "Warning: virtualService rule #2 not used (only the last rule can have no matches)",
     ]
+
+
+AUTO_PASSTHROUGH = """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: cross-network-gateway, namespace: istio-system}
+spec:
+  selector: {istio: eastwestgateway}
+  servers:
+  - port: {number: 15443, name: tls, protocol: TLS}
+    tls: {mode: AUTO_PASSTHROUGH}
+    hosts: ["*.local"]
+"""
+
+
+def test_auto_passthrough_is_accepted_with_a_not_in_lab_warning() -> None:
+    """istio.io docs/reference/config/networking/gateway (ServerTLSSettings.TLSmode
+    AUTO_PASSTHROUGH: multi-cluster SNI routing). Istio accepts it; the lab says plainly,
+    on apply, that it does not model it."""
+    cluster = cluster_with(VALIDATOR)
+    kind = cluster.kind("networking.istio.io", "gateways")
+    with cluster.collecting_warnings() as request_warnings:
+        cluster.create(kind, yaml.safe_load(AUTO_PASSTHROUGH), "istio-system")
+    assert request_warnings == [
+        "not supported in the lab: AUTO_PASSTHROUGH serves multi-cluster east-west traffic, "
+        "which a single-cluster lab does not model; connections to server port 15443 are closed"
+    ]

@@ -140,4 +140,25 @@ def validate_gateway(name: str, spec: Mapping[str, Any]) -> Errors:
     return errs
 
 
-__all__ = ["validate_gateway"]
+AUTO_PASSTHROUGH_WARNING = (
+    "not supported in the lab: AUTO_PASSTHROUGH serves multi-cluster east-west traffic, which "
+    "a single-cluster lab does not model; connections to server port {port} are closed"
+)
+
+
+def gateway_warnings(spec: Mapping[str, Any]) -> list[str]:
+    """What the lab tells a user applying a Gateway it cannot honour (kubectl prints each
+    as `Warning: ...`): AUTO_PASSTHROUGH servers (istio.io docs/reference/config/networking/
+    gateway "ServerTLSSettings.TLSmode": SNI-routed multi-cluster traffic)."""
+    out: list[str] = []
+    for server in spec.get("servers") or []:
+        if not isinstance(server, Mapping):
+            continue
+        tls = server.get("tls")
+        if isinstance(tls, Mapping) and tls.get("mode") == "AUTO_PASSTHROUGH":
+            port = (server.get("port") or {}).get("number", "")
+            out.append(AUTO_PASSTHROUGH_WARNING.format(port=port))
+    return out
+
+
+__all__ = ["AUTO_PASSTHROUGH_WARNING", "gateway_warnings", "validate_gateway"]

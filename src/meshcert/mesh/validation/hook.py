@@ -23,7 +23,7 @@ from meshcert.kube.selectors import selector_from_dict
 from .authorizationpolicies import validate_authorization_policy
 from .destinationrules import validate_destination_rule
 from .errors import Errors
-from .gateways import validate_gateway
+from .gateways import gateway_warnings, validate_gateway
 from .peerauthentications import crd_rule_violations, validate_peer_authentication
 from .requestauthentications import validate_request_authentication
 from .serviceentries import validate_service_entry, validate_sidecar
@@ -172,6 +172,8 @@ class IstioValidationHook:
             )
         if request.kind.kind == "VirtualService" and isinstance(spec, Mapping):
             request.warnings.extend(virtual_service_warnings(spec))
+        if request.kind.kind == "Gateway" and isinstance(spec, Mapping):
+            request.warnings.extend(gateway_warnings(spec))
         if request.kind.kind == "AuthorizationPolicy" and isinstance(spec, Mapping):
             name, ns = str(meta.get("name") or ""), str(meta.get("namespace") or "")
             request.warnings.extend(validate_authorization_policy(name, ns, spec)[1])
