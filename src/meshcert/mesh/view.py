@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import hosts
-from .config import exports, httproutes
+from .config import exports
 from .config.destinationrules import DestinationRule, Gateway, Sidecar
 from .config.meshconfig import ISTIO_NAMESPACE, MeshConfig, MeshConfigError
 from .config.objects import ConfigKey, age_key, meta_of
@@ -234,16 +234,22 @@ class MeshView:
             else DEFAULT_RETRIES
         )
         k8s_gateways, http_routes = list(k8s_gateways), list(http_routes)
-        converted = (
-            httproutes.convert(
+        converted_vs: list[VirtualService] = []
+        converted_gw: list[Gateway] = []
+        waypoint_for: Mapping[tuple[str, str], str] = {}
+        if k8s_gateways or http_routes:  # only clusters using the Gateway API load it
+            from .config import httproutes
+
+            converted = httproutes.convert(
                 k8s_gateways,
                 http_routes,
                 {s.hostname for s in svcs if s.origin == KUBERNETES},
                 namespace_labels=ns_labels,
             )
-            if k8s_gateways or http_routes
-            else httproutes.Conversion()
-        )
+            converted_vs = [httproutes.virtual_service(v, default_retries)
+                            for v in converted.virtual_services]  # fmt: skip
+            converted_gw = [Gateway.parse(g) for g in converted.gateways]
+            waypoint_for = converted.waypoint_for
         return cls(
             resource_version=resource_version,
             mesh=mesh,
@@ -261,10 +267,7 @@ class MeshView:
                     )
                     for v in virtual_services
                 ),
-                *(
-                    httproutes.virtual_service(v, default_retries)
-                    for v in converted.virtual_services
-                ),
+                *converted_vs,
             ],
             destination_rules=[
                 _parsed("dr", d, mesh.default_destination_rule_export_to, DestinationRule.parse)
@@ -272,10 +275,10 @@ class MeshView:
             ],
             gateways=[
                 *(_parsed("gw", g, None, lambda o, _: Gateway.parse(o)) for g in gateways),
-                *(Gateway.parse(g) for g in converted.gateways),
+                *converted_gw,
             ],
             sidecars=[_parsed("sc", s, None, lambda o, _: Sidecar.parse(o)) for s in sidecars],
-            waypoint_for=converted.waypoint_for,
+            waypoint_for=waypoint_for,
             policies={
                 "PeerAuthentication": peer_authentications,
                 "RequestAuthentication": request_authentications,

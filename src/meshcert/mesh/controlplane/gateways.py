@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from meshcert.kube.clock import timestamp
 from meshcert.kube.cluster import Cluster
-from meshcert.mesh.config import httproutes
 from meshcert.mesh.install.proxies import proxy_container, proxy_volumes
 
 from .health import installed_revisions, revision_health
+
+if TYPE_CHECKING:
+    from meshcert.mesh.config import httproutes
+
+GATEWAY_API = "gateway.networking.k8s.io"
 
 Obj = dict[str, Any]
 WAYPOINT_CLASS = "istio-waypoint"
@@ -283,6 +287,8 @@ def _set_status(
 
 
 def _conversion(cluster: Cluster) -> httproutes.Conversion:
+    from meshcert.mesh.config import httproutes  # only clusters using the Gateway API load it
+
     reg = cluster.registry
     gw_kind = reg.by_plural(httproutes.GROUP, "gateways")
     route_kind = reg.by_plural(httproutes.GROUP, "httproutes")
@@ -366,10 +372,12 @@ def _conditions(
 def sync_routes(cluster: Cluster) -> None:
     """Write every HTTPRoute's status and each istio Gateway's attachedRoutes as istiod
     does after converting them."""
-    converted = _conversion(cluster)
-    route_kind = cluster.registry.by_plural(httproutes.GROUP, "httproutes")
+    route_kind = cluster.registry.by_plural(GATEWAY_API, "httproutes")
     if route_kind is None or not cluster.registry.is_served(route_kind):
         return
+    from meshcert.mesh.config import httproutes
+
+    converted = _conversion(cluster)
     for route in cluster.list(route_kind):
         meta = route["metadata"]
         key = (str(meta["namespace"]), str(meta["name"]))

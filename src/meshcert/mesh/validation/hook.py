@@ -20,18 +20,13 @@ from meshcert.kube import errors
 from meshcert.kube.admission import AdmissionRequest
 from meshcert.kube.selectors import selector_from_dict
 
-from .authorizationpolicies import validate_authorization_policy
-from .destinationrules import validate_destination_rule
 from .errors import Errors
-from .gateways import gateway_warnings, validate_gateway
-from .peerauthentications import crd_rule_violations, validate_peer_authentication
-from .requestauthentications import validate_request_authentication
-from .serviceentries import validate_service_entry, validate_sidecar
-from .virtualservices import validate_virtual_service
-from .warnings import virtual_service_warnings
 
 if TYPE_CHECKING:
     from meshcert.kube.cluster import Cluster
+
+# The validators load with the first Istio object validated: a lab seeded without Istio
+# configuration does not import them (docs/benchmarks.md, lab start).
 
 WEBHOOK_SUFFIX = "validation.istio.io"
 NET, SEC = "networking.istio.io", "security.istio.io"
@@ -47,6 +42,14 @@ class WebhookDenied(errors.KubeError):
 
 def validate_config(kind: str, name: str, namespace: str, spec: Mapping[str, Any]) -> Errors:
     """Istio's validation errors for one networking.istio.io object (empty = valid)."""
+    from .authorizationpolicies import validate_authorization_policy
+    from .destinationrules import validate_destination_rule
+    from .gateways import validate_gateway
+    from .peerauthentications import validate_peer_authentication
+    from .requestauthentications import validate_request_authentication
+    from .serviceentries import validate_service_entry, validate_sidecar
+    from .virtualservices import validate_virtual_service
+
     if kind == "VirtualService":
         return validate_virtual_service(namespace, spec)
     if kind == "DestinationRule":
@@ -170,20 +173,36 @@ class IstioValidationHook:
                 f'admission webhook "{webhook}" denied the request: '
                 f"configuration is invalid: {problems}"
             )
-        if request.kind.kind == "VirtualService" and isinstance(spec, Mapping):
-            request.warnings.extend(virtual_service_warnings(spec))
-        if request.kind.kind == "Gateway" and isinstance(spec, Mapping):
-            request.warnings.extend(gateway_warnings(spec))
-        if request.kind.kind == "AuthorizationPolicy" and isinstance(spec, Mapping):
-            name, ns = str(meta.get("name") or ""), str(meta.get("namespace") or "")
-            request.warnings.extend(validate_authorization_policy(name, ns, spec)[1])
-        if request.kind.kind == "PeerAuthentication" and isinstance(spec, Mapping):
-            request.warnings.extend(validate_peer_authentication(spec)[1])
-        if request.kind.kind == "RequestAuthentication" and isinstance(spec, Mapping):
-            request.warnings.extend(validate_request_authentication(spec)[1])
+        request.warnings.extend(_warnings(request.kind.kind, meta, spec))
+
+
+def _warnings(kind: str, meta: Mapping[str, Any], spec: Any) -> list[str]:
+    """What the webhook tells the user about a valid object (kubectl prints `Warning: ...`)."""
+    from .authorizationpolicies import validate_authorization_policy
+    from .gateways import gateway_warnings
+    from .peerauthentications import validate_peer_authentication
+    from .requestauthentications import validate_request_authentication
+    from .warnings import virtual_service_warnings
+
+    if not isinstance(spec, Mapping):
+        return []
+    if kind == "VirtualService":
+        return virtual_service_warnings(spec)
+    if kind == "Gateway":
+        return gateway_warnings(spec)
+    if kind == "AuthorizationPolicy":
+        name, ns = str(meta.get("name") or ""), str(meta.get("namespace") or "")
+        return validate_authorization_policy(name, ns, spec)[1]
+    if kind == "PeerAuthentication":
+        return validate_peer_authentication(spec)[1]
+    if kind == "RequestAuthentication":
+        return validate_request_authentication(spec)[1]
+    return []
 
 
 def _check_crd_rules(request: AdmissionRequest) -> None:
+    from .peerauthentications import crd_rule_violations
+
     obj = request.object or {}
     spec = obj.get("spec")
     causes = crd_rule_violations(spec) if isinstance(spec, Mapping) else []
