@@ -7,6 +7,7 @@ Sources: the injected pod's `istio-proxy` container and labels `security.istio.i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,20 @@ class Workload:
     @property
     def key(self) -> tuple[str, str]:
         return (self.namespace, self.name)
+
+    @functools.cached_property
+    def is_gateway(self) -> bool:
+        """A gateway pod runs `istio-proxy` as a router (`proxy router` args, or the `gateway`
+        injection template) rather than as an injected sidecar. Computed once per workload
+        (a view's workloads live as long as the view; this is on every request's path)."""
+        annotations = (self.obj.get("metadata") or {}).get("annotations") or {}
+        if annotations.get("inject.istio.io/templates") == "gateway":
+            return True
+        for container in (self.obj.get("spec") or {}).get("containers") or []:
+            args = container.get("args") or []
+            if container.get("name") == PROXY_CONTAINER and "router" in [str(a) for a in args]:
+                return True
+        return False
 
     @property
     def images(self) -> tuple[str, ...]:

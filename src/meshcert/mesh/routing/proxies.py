@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..config.destinationrules import Sidecar
 from ..config.routes import Destination
-from ..config.workloads import PROXY_CONTAINER, Workload, selects
+from ..config.workloads import Workload, selects
 from ..view import MeshView
 
 SIDECAR = "sidecar"
@@ -58,17 +58,9 @@ class Proxy:
 
 
 def is_gateway_workload(workload: Workload) -> bool:
-    """A gateway pod runs `istio-proxy` as a router (`proxy router` args, or the `gateway`
-    injection template) rather than as an injected sidecar."""
-    annotations = (workload.obj.get("metadata") or {}).get("annotations") or {}
-    if annotations.get("inject.istio.io/templates") == "gateway":
-        return True
-    for container in (workload.obj.get("spec") or {}).get("containers") or []:
-        if container.get("name") == PROXY_CONTAINER:
-            args = [str(a) for a in container.get("args") or []]
-            if "router" in args:
-                return True
-    return False
+    """A gateway pod runs `istio-proxy` as a router rather than as an injected sidecar
+    (`Workload.is_gateway`)."""
+    return workload.is_gateway
 
 
 def proxy_for(workload: Workload | None) -> Proxy | None:
