@@ -124,8 +124,8 @@ def test_service_port_named_without_protocol(start: Start) -> None:
         "Info [IST0118] (Service default/httpbin) Port name web (port: 8000, targetPort: 8080) "
         "doesn't follow the naming convention of Istio port."
     )
-    described = istioctl(api, "x", "describe", "pod", pod(api, "httpbin"))
-    assert "   Port: web 8000/UNSUPPORTED targets pod port 8080" in described.stdout.splitlines()
+    described = istioctl(api, "x", "describe", "pod", pod(api, "httpbin")).stdout.splitlines()
+    assert "   Port: web 8000/UnsupportedProtocol targets pod port 8080" in described
     ports = api.ok("get", "svc", "httpbin", "-o", "jsonpath={.spec.ports[0].name}")
     assert ports == "web"
 

@@ -454,7 +454,9 @@ def _protocol(port: Mapping[str, Any]) -> str:
     if not name and not app:
         return "auto-detect"
     found = protocol_of(name, app, str(port.get("protocol") or "TCP"))
-    return found.upper() if found else "UNSUPPORTED"
+    # ConvertProtocol's protocol.Instance: "Mongo", "GRPC-Web", and "UnsupportedProtocol" for a
+    # name it cannot read (istio/istio pkg/config/protocol/instance.go)
+    return found or "UnsupportedProtocol"
 
 
 def _is_http_port(port: Mapping[str, Any]) -> bool:
