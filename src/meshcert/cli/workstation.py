@@ -124,7 +124,23 @@ def run(program: str, argv: list[str]) -> int:
     sys.stdout.buffer.write(base64.b64decode(result.get("stdout") or ""))
     sys.stdout.flush()
     sys.stderr.buffer.write(base64.b64decode(result.get("stderr") or ""))
+    _save(result.get("files") or {}, cwd)
     return int(result.get("exitCode", 1))
+
+
+def _save(files: dict[str, str], cwd: Path) -> None:
+    """Write the files the program created (`istioctl bug-report`'s archive), only under the
+    working directory it ran in."""
+    for name, content in sorted(files.items()):
+        path = Path(name)
+        if not path.is_absolute() or not path.resolve().is_relative_to(cwd.resolve()):
+            print(f"meshcert: not writing {name}: outside {cwd}", file=sys.stderr)
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(base64.b64decode(content))
+        except OSError as exc:
+            print(f"meshcert: cannot write {name}: {exc}", file=sys.stderr)
 
 
 def _refused(program: str, server: str, exc: urllib.error.HTTPError) -> int:

@@ -3,8 +3,9 @@ client on the candidate's machine (see `meshcert.kube.execution.workstation`).
 
 Request body (JSON): `argv` (list of strings), `cwd` (the client's working directory),
 `files` (absolute path -> base64 content: the local files the command names), `stdin`
-(base64). Answer: `{"exitCode": N, "stdout": base64, "stderr": base64}`. Bad requests get a
-Kubernetes `Status` like every other error of the API.
+(base64). Answer: `{"exitCode": N, "stdout": base64, "stderr": base64, "files": {path: base64}}`
+(`files`: what the program wrote under `cwd`, e.g. `istioctl bug-report`'s archive). Bad
+requests get a Kubernetes `Status` like every other error of the API.
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ async def serve_run(request: Request, cluster: Cluster) -> Response:
     if not isinstance(cwd, str) or (env is not None and not isinstance(env, dict)):
         raise errors.BadRequest("cwd must be a string and env a map of strings")
     stdin = _bytes(doc.get("stdin"), "stdin")
+    written: dict[str, bytes] = {}
     try:
         result = await run_in_threadpool(
             run_for_workstation, cluster, argv, files=files, stdin=stdin, cwd=cwd,
-            env={str(k): str(v) for k, v in env.items()} if env else None,
+            env={str(k): str(v) for k, v in env.items()} if env else None, written=written,
         )  # fmt: skip
     except ValueError as exc:
         raise errors.BadRequest(str(exc)) from exc
@@ -71,6 +73,7 @@ async def serve_run(request: Request, cluster: Cluster) -> Response:
         "exitCode": result.exit_code,
         "stdout": base64.b64encode(result.stdout).decode(),
         "stderr": base64.b64encode(result.stderr).decode(),
+        "files": {path: base64.b64encode(data).decode() for path, data in written.items()},
     }
     return Response(bodies.encode(answer), media_type="application/json")
 

@@ -62,8 +62,11 @@ def run_for_workstation(
     cwd: str = "/",
     env: Mapping[str, str] | None = None,
     time_limit: float = MAX_EXEC_SECONDS,
+    written: dict[str, bytes] | None = None,
 ) -> ExecResult:
     """Run `argv` (argv[0] one of the allowed programs) with `files` (absolute paths) present.
+    `written` receives the files the program created or changed under `cwd` (`istioctl
+    bug-report`'s archive), for the client to save.
 
     Raises ValueError for a program that is not allowed or uploads that are too large."""
     if not argv or argv[0] not in allowed(cluster):
@@ -106,7 +109,24 @@ def run_for_workstation(
         code = 127
     except ExecTimeout:
         code = 137
+    if written is not None:
+        written.update(_written(fs, files, cwd))
     return ExecResult(bytes(out.data), bytes(err.data), code)
+
+
+def _written(fs: FileSystem, uploaded: Mapping[str, bytes], top: str) -> dict[str, bytes]:
+    """The files under `top` that are not as the client uploaded them."""
+    found: dict[str, bytes] = {}
+    pending = [top]
+    while pending:
+        directory = pending.pop()
+        for name in fs.listdir(directory):
+            path = posixpath.join(directory, name)
+            if fs.is_dir(path):
+                pending.append(path)
+            elif uploaded.get(path) != (data := fs.read(path)):
+                found[path] = data
+    return found
 
 
 __all__ = ["WORKSTATION_PROGRAMS", "allow", "allowed", "run_for_workstation"]

@@ -12,9 +12,11 @@ from meshcert.kube.execution.filesystem import FileSystemError
 
 from .analyze import add_analyze_command
 from .analyze.command import DIRECTORIES
+from .bug_report_command import add_bug_report_command
 from .commands import Command, Invocation, UsageError, defaults, help_text, parse
 from .dashboard_command import add_dashboard_command
 from .describe_command import add_describe_command
+from .file_output import OUTPUT, mapping_output, pod_output
 from .install_commands import add_install_commands
 from .kube_inject_command import add_kube_inject_command
 from .proxy_config import add_proxy_config_commands
@@ -45,6 +47,7 @@ def build_root() -> Command:
     add_dashboard_command(root)
     add_remote_secret_command(root)
     add_validate_command(root)
+    add_bug_report_command(root)
     return root
 
 
@@ -82,7 +85,8 @@ def execute(
 def run_istioctl(
     cluster: Cluster, argv: list[str], files: dict[str, bytes] | None = None, stdin: bytes = b""
 ) -> tuple[int, str, str]:
-    """Run istioctl outside any pod: (exit code, stdout, stderr). `files` are what `-f` reads."""
+    """Run istioctl outside any pod: (exit code, stdout, stderr). `files` are what `-f` reads;
+    files the command writes (bug-report's archive) are added to it, by absolute path."""
     out: list[str] = []
     err: list[str] = []
     known = dict(files or {})
@@ -99,11 +103,13 @@ def run_istioctl(
         names = {k[len(prefix) :].split("/", 1)[0] for k in known if k.startswith(prefix)}
         return sorted(names) if names else None
 
-    token = DIRECTORIES.set(list_dir)
+    targets = [known] if files is None else [known, files]
+    token, written = DIRECTORIES.set(list_dir), OUTPUT.set(mapping_output(*targets))
     try:
         code = execute(cluster, list(argv), out.append, err.append, read_file, lambda: stdin)
     finally:
         DIRECTORIES.reset(token)
+        OUTPUT.reset(written)
     return code, "".join(out), "".join(err)
 
 
@@ -116,8 +122,9 @@ def istioctl_program(ctx: ExecContext) -> int:
     def list_dir(path: str) -> list[str] | None:
         return ctx.fs.listdir(path, ctx.cwd) if ctx.fs.is_dir(path, ctx.cwd) else None
 
-    token = DIRECTORIES.set(list_dir)
+    token, written = DIRECTORIES.set(list_dir), OUTPUT.set(pod_output(ctx))
     try:
         return execute(ctx.cluster, ctx.argv[1:], ctx.out, ctx.err, read_file, lambda: ctx.stdin)
     finally:
         DIRECTORIES.reset(token)
+        OUTPUT.reset(written)
