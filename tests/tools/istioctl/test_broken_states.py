@@ -213,9 +213,14 @@ def test_stale_proxy_after_a_change_while_istiod_was_down(start: Start) -> None:
            "1", "more...", "/*"]  # fmt: skip
     assert route_8000(api) == row  # no VirtualService in the VIRTUAL SERVICE column
     assert curl(api, "http://httpbin:8000/status/200").stdout == "200"
+    # describe reads the VirtualService's name from the proxy's routes: none yet
+    httpbin = pod(api, "httpbin")
+    assert "VirtualService" not in istioctl(api, "x", "describe", "pod", httpbin).stdout
     # istiod back: the proxies get the change
     api.ok("scale", "deploy/istiod", "-n", "istio-system", "--replicas=1")
     assert route_8000(api)[-1] == "httpbin.default"  # the VIRTUAL SERVICE column
+    described = istioctl(api, "x", "describe", "pod", httpbin).stdout.splitlines()
+    assert "VirtualService: httpbin" in described
     assert curl(api, "http://httpbin:8000/status/200").stdout == "500"
     table = rows(istioctl(api, "proxy-status").stdout)
     assert table["curl"][2] == "SYNCED"
