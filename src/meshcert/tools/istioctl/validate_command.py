@@ -62,7 +62,7 @@ PROTO_PACKAGES = {
 }
 NAME_LABELS = ("service.istio.io/canonical-name", "app.kubernetes.io/name", "app")
 REVISION_LABELS = ("service.istio.io/canonical-revision", "app.kubernetes.io/version", "version")
-_SEPARATOR = re.compile(r"^---\s*$", re.M)
+_SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
 
 _WARNINGS: dict[str, Callable[[str, str, Mapping[str, Any]], list[str]]] = {
     "VirtualService": lambda _n, _ns, spec: virtual_service_warnings(spec),
