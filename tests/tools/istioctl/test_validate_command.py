@@ -226,6 +226,28 @@ def test_a_directory_is_walked_for_yaml_and_json_files(cluster: Cluster) -> None
     )
 
 
+def test_istio_operator_strict_decoding_and_revision(cluster: Cluster) -> None:
+    """operator/pkg/apis/validation/validation.go ParseAndValidateIstioOperator."""
+    iop = b"""apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {name: canary}
+spec:
+  profile: demo
+  revision: canary
+"""
+    assert validate(cluster, "-f", "-", stdin=iop) == (0, "", "validation succeed\n")
+    typo = iop.replace(b"profile:", b"profil:")
+    bad_revision = iop.replace(b"revision: canary", b"revision: Canary_1")
+    files = {"typo.yaml": typo, "rev.yaml": bad_revision}
+    code, _, err = validate(cluster, "-f", "typo.yaml,rev.yaml", files=files)
+    assert code == 1
+    assert err == (
+        "Error: 2 errors occurred:\n"
+        '\t* IstioOperator//canary: could not unmarshal: json: unknown field "profil"\n'
+        "\t* IstioOperator//canary: invalid revision specified: Canary_1\n\n\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "files", "stderr"),
     [

@@ -12,8 +12,10 @@ other Kubernetes objects pass unchecked, as in the real tool. Errors are one mul
 namespace as written in the file), exit code 1; warnings print as `"FILE" has warnings:`. The
 real command writes its report to cobra's OutOrStderr, so everything goes to stderr.
 
-Not modelled: IstioOperator documents pass without the operator's schema checks, and a field
-of the wrong JSON type is left to the validators instead of failing proto decoding.
+IstioOperator documents get the operator's strict decoding, revision and gateway-name checks
+(operator/pkg/apis/validation/validation.go). Not modelled: the operator's values, mesh config
+and port checks, and a field of the wrong JSON type, which is left to the validators instead of
+failing proto decoding.
 """
 
 from __future__ import annotations
@@ -62,6 +64,9 @@ PROTO_PACKAGES = {
 }
 NAME_LABELS = ("service.istio.io/canonical-name", "app.kubernetes.io/name", "app")
 REVISION_LABELS = ("service.istio.io/canonical-revision", "app.kubernetes.io/version", "version")
+OPERATOR_API_VERSION = "install.istio.io/v1alpha1"
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_OBJECT_NAME = re.compile(r"[a-z0-9.-]{1,254}")
 _SEPARATOR = re.compile(r"^---[ \t]*$", re.M)
 
 _WARNINGS: dict[str, Callable[[str, str, Mapping[str, Any]], list[str]]] = {
@@ -222,7 +227,38 @@ def _validate_object(report: _Report, obj: Obj) -> tuple[list[str], list[str]]:
         return _service_ports(report, obj), []
     if kind_name == "Deployment":
         _deployment_labels(report, obj)
+    if api_version == OPERATOR_API_VERSION and kind_name == "IstioOperator":
+        return _istio_operator(report, obj), []
     return [], []
+
+
+def _istio_operator(report: _Report, obj: Obj) -> list[str]:
+    """operator/pkg/apis/validation ParseAndValidateIstioOperator: strict JSON decoding, then
+    the revision and gateway names (one util.Errors, joined by newlines)."""
+    unknown = [k for k in obj if k not in VALID_FIELDS]
+    if unknown:
+        return [f"unknown field {go_quote(k)}" for k in unknown]
+    kind = report.inv.cluster.registry.by_kind("install.istio.io", "IstioOperator")
+    paths = check_object(kind, obj)[0] if kind is not None else []
+    spec_paths = [p for p in paths if len(p) >= 2 and p[0] == "spec"]
+    if spec_paths:
+        return [f"could not unmarshal: json: unknown field {go_quote(str(spec_paths[0][-1]))}"]
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    problems: list[str] = []
+    revision = str((spec or {}).get("revision") or "")
+    if revision and not (len(revision) <= 63 and _DNS1123_LABEL.match(revision)):
+        problems.append(f"invalid revision specified: {revision}")
+    components = (spec or {}).get("components") or {}
+    for field, context in (
+        ("egressGateways", "egressGateways.name"),
+        ("ingressGateways", "inressGateways.name"),
+    ):  # sic, validation.go
+        for gateway in components.get(field) or []:
+            name = str((gateway or {}).get("name") or "")
+            if name and not _OBJECT_NAME.fullmatch(name):
+                problems.append(f"invalid value {context}: {name}")
+                break
+    return ["\n".join(problems)] if problems else []
 
 
 def _validate_file(report: _Report, path: str, text: str) -> None:
