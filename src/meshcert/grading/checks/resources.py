@@ -147,7 +147,8 @@ class ResourceCheck(CheckBase):
 
     def _what(self) -> str:
         where = f" in namespace {self.namespace}" if self.namespace else ""
-        return f"{self.kind} {self.name!r}{where}" if self.name else f"a {self.kind}{where}"
+        selected = f" matching {self.selector!r}" if self.selector else ""
+        return f"{self.kind} {self.name!r}{where}" if self.name else f"{self.kind}{selected}{where}"
 
     def _candidates(self, client: KubeClient) -> list[Obj]:
         if self.name is not None:
