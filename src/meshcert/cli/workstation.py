@@ -124,16 +124,22 @@ def run(program: str, argv: list[str]) -> int:
     sys.stdout.buffer.write(base64.b64decode(result.get("stdout") or ""))
     sys.stdout.flush()
     sys.stderr.buffer.write(base64.b64decode(result.get("stderr") or ""))
-    _save(result.get("files") or {}, cwd)
+    _save(result.get("files") or {}, cwd, argv)
     return int(result.get("exitCode", 1))
 
 
-def _save(files: dict[str, str], cwd: Path) -> None:
+def _save(files: dict[str, str], cwd: Path, argv: list[str]) -> None:
     """Write the files the program created (`istioctl bug-report`'s archive), only under the
-    working directory it ran in."""
+    working directory or a directory the command line names (`--output-dir D`)."""
+    roots = [cwd.resolve()]
+    for word in argv:
+        for candidate in (word, word.partition("=")[2]):
+            named = (cwd / candidate).expanduser().resolve() if candidate else Path("/")
+            if not candidate.startswith("-") and named != Path(named.anchor):
+                roots.append(named)
     for name, content in sorted(files.items()):
         path = Path(name)
-        if not path.is_absolute() or not path.resolve().is_relative_to(cwd.resolve()):
+        if not path.is_absolute() or not any(path.resolve().is_relative_to(r) for r in roots):
             print(f"meshcert: not writing {name}: outside {cwd}", file=sys.stderr)
             continue
         try:

@@ -219,6 +219,17 @@ def test_from_the_candidates_machine_the_archive_lands_in_the_cwd(
     assert f"Creating an archive at {workdir}/bug-report.tar.gz.\n" in done.stdout
     names = members((workdir / "bug-report.tar.gz").read_bytes())
     assert {"bug-report/versions", "bug-report/cluster/k8s-resources"} <= set(names)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "meshcert.cli.main", "istioctl", "bug-report", "--output-dir",
+         str(reports)],
+        capture_output=True, text=True, cwd=workdir, timeout=120,
+        env={**api.env, "PYTHONPATH": os.environ.get("PYTHONPATH", "")},
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
+    assert f"Creating an archive at {reports}/bug-report.tar.gz.\n" in done.stdout
+    assert "bug-report/versions" in members((reports / "bug-report.tar.gz").read_bytes())
 
 
 @pytest.mark.kubectl

@@ -65,8 +65,9 @@ def run_for_workstation(
     written: dict[str, bytes] | None = None,
 ) -> ExecResult:
     """Run `argv` (argv[0] one of the allowed programs) with `files` (absolute paths) present.
-    `written` receives the files the program created or changed under `cwd` (`istioctl
-    bug-report`'s archive), for the client to save.
+    `written` receives the files the program created or changed under `cwd` or under a
+    directory its arguments name (`istioctl bug-report [--output-dir D]`'s archive), for the
+    client to save.
 
     Raises ValueError for a program that is not allowed or uploads that are too large."""
     if not argv or argv[0] not in allowed(cluster):
@@ -110,8 +111,25 @@ def run_for_workstation(
     except ExecTimeout:
         code = 137
     if written is not None:
-        written.update(_written(fs, files, cwd))
+        for top in _output_roots(fs, argv, cwd):
+            written.update(_written(fs, files, top))
     return ExecResult(bytes(out.data), bytes(err.data), code)
+
+
+def _output_roots(fs: FileSystem, argv: list[str], cwd: str) -> list[str]:
+    """The working directory and the directories the arguments name (`--flag=DIR` too)."""
+    roots = [cwd]
+    for word in argv[1:]:
+        for candidate in (word, word.partition("=")[2]):
+            if candidate and not candidate.startswith("-"):
+                path = posixpath.normpath(posixpath.join(cwd, candidate))
+                if (
+                    path != "/"
+                    and fs.is_dir(path)
+                    and not any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+                ):
+                    roots.append(path)
+    return roots
 
 
 def _written(fs: FileSystem, uploaded: Mapping[str, bytes], top: str) -> dict[str, bytes]:
