@@ -396,18 +396,18 @@ def run_bug_report(inv: Invocation) -> int:
         say("\n\nFetching logs for the following containers:\n\n"
             + "\n".join(r.path() for r in refs) + "\n")  # fmt: skip
         say("\nFetching Istio control plane information from cluster.\n\n")
-        k8s = [o for group, plural in K8S_RESOURCES for o in _listed(cluster, group, plural)]
-        archive.add("cluster/k8s-resources", _yaml_list(k8s))
-        crs = [o for kind in cluster.registry if kind.group in CR_GROUPS
-               for o in cluster.list(kind)]  # fmt: skip
-        archive.add("cluster/crs", _yaml_list(crs))
-        archive.add("cluster/events", _yaml_list(_listed(cluster, "", "events")))
+        listed = {  # rendered as YAML once the lock is released
+            "cluster/k8s-resources": [o for group, plural in K8S_RESOURCES
+                                      for o in _listed(cluster, group, plural)],
+            "cluster/crs": [o for kind in cluster.registry if kind.group in CR_GROUPS
+                            for o in cluster.list(kind)],
+            "cluster/events": _listed(cluster, "", "events"),
+            "cluster/nodes": _listed(cluster, "", "nodes"),
+            "cluster/pods": [p for p in pods if p["metadata"].get("namespace") == istio_namespace],
+        }  # fmt: skip
         archive.add("cluster/cluster-context",
                     f"{inv.flag('context') or 'lab'}\n{_endpoint(cluster)}\n")  # fmt: skip
-        archive.add("cluster/nodes", _yaml_list(_listed(cluster, "", "nodes")))
         archive.add("cluster/secrets", _secrets(cluster, full_secrets))
-        archive.add("cluster/pods", _yaml_list(
-            [p for p in pods if p["metadata"].get("namespace") == istio_namespace]))  # fmt: skip
         say("\nFetching CNI logs from cluster.\n\n")
         by_name = {(p["metadata"].get("namespace"), p["metadata"].get("name")): p for p in pods}
         proxies: list[tuple[ContainerRef, Obj]] = []
@@ -422,21 +422,25 @@ def run_bug_report(inv: Invocation) -> int:
             ):
                 archive.add(f"istio/{ref.namespace}/{ref.pod}/discovery.log",
                             _log(cluster, ref, restarted))  # fmt: skip
-        kept = proxies[:MAX_PROXIES]
-        for ref, _pod in proxies[MAX_PROXIES:]:
-            archive.left_out.append(f"proxies/{ref.namespace}/{ref.pod}: over {MAX_PROXIES} "
-                                    "proxies")  # fmt: skip
-        proxy_files: list[list[str]] = []
-        for ref, pod in kept:
-            before = set(archive.files)
+    for path, objects in listed.items():
+        archive.add(path, _yaml_list(objects))
+    kept = proxies[:MAX_PROXIES]
+    for ref, _pod in proxies[MAX_PROXIES:]:
+        archive.left_out.append(f"proxies/{ref.namespace}/{ref.pod}: over {MAX_PROXIES} proxies")
+    proxy_files: list[list[str]] = []
+    for ref, pod in kept:  # one proxy at a time: the lab keeps serving in between
+        before = set(archive.files)
+        with cluster.lock:
             dump = _config_dump(cluster, pod)
-            if dump is not None:
-                archive.add(f"proxies/{ref.namespace}/{ref.pod}/config_dump", dump)
-            archive.add(f"proxies/{ref.namespace}/{ref.pod}/istio-proxy.log",
-                        _log(cluster, ref, _restarts(pod, ref.container) > 0))  # fmt: skip
-            proxy_files.append(sorted(set(archive.files) - before))
-        say("Running Istio analyze on all namespaces and report as below:")
-        result = analyze(LabReader(cluster).read(), None, istio_namespace=istio_namespace)
+            proxy_log = _log(cluster, ref, _restarts(pod, ref.container) > 0)
+        if dump is not None:
+            archive.add(f"proxies/{ref.namespace}/{ref.pod}/config_dump", dump)
+        archive.add(f"proxies/{ref.namespace}/{ref.pod}/istio-proxy.log", proxy_log)
+        proxy_files.append(sorted(set(archive.files) - before))
+    say("Running Istio analyze on all namespaces and report as below:")
+    with cluster.lock:
+        resources = LabReader(cluster).read()
+    result = analyze(resources, None, istio_namespace=istio_namespace)
     report = format_messages(list(result.messages), "log")
     say(f"\nAnalysis Report:\n{report}\n")
     archive.add("analyze/allNamespaces/allNamespaces", report)
