@@ -3,8 +3,9 @@ on this machine over what the cluster's API lists (read-only), as the real `isti
 does. Istio's CRDs not being installed is fine (those kinds are skipped).
 
 The objects are placed in a bare in-process cluster and the lab's `istioctl` runs on it, so the
-output, flags and exit codes are the lab's. Authentication: the kubeconfig's bearer token and
-CA; client certificates and exec plugins are not read yet (said in the error).
+output, flags and exit codes are the lab's. Authentication as kubectl's: the kubeconfig's CA
+(or insecure-skip-tls-verify), and a bearer token, a client certificate and key, or what an
+exec plugin returns (`meshcert.lab.kube_auth`).
 """
 
 from __future__ import annotations
@@ -30,17 +31,22 @@ def _files_as_typed(argv: list[str], cwd: Path) -> dict[str, bytes]:
 
 def analyze_remote(target: KubeconfigEntry, argv: list[str]) -> int:
     from meshcert.kube.cluster import Cluster
+    from meshcert.lab.errors import LabStateError
+    from meshcert.lab.kube_auth import credentials, ssl_context
     from meshcert.tools.istioctl import run_istioctl
     from meshcert.tools.istioctl.analyze.api_reader import ApiReader, ApiReadError
     from meshcert.tools.istioctl.analyze.resources import KINDS
 
-    reader = ApiReader(target.server, target.token, target.ca_pem)
     try:
+        creds = credentials(target)
+        reader = ApiReader(target.server, creds.token, target.ca_pem,
+                           tls=ssl_context(target, creds))  # fmt: skip
         resources = reader.read()
+    except LabStateError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
     except ApiReadError as exc:
-        print(f"Error: {exc} (meshcert reads clusters with the kubeconfig's token and CA; "
-              "client certificates and exec plugins are not supported yet)",
-              file=sys.stderr)  # fmt: skip
+        print(f"Error: {exc}", file=sys.stderr)
         return 1
     cluster = Cluster()
     for number, resource in enumerate(resources, start=1):

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import ssl
 import sys
 import urllib.error
 import urllib.request
@@ -92,6 +91,14 @@ def run(program: str, argv: list[str]) -> int:
         from .remote_analyze import analyze_remote
 
         return analyze_remote(target, argv)
+    from meshcert.lab.kube_auth import credentials, ssl_context
+
+    try:
+        creds = credentials(target)
+        context_ssl = ssl_context(target, creds)
+    except LabStateError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
     cwd = Path.cwd()
     stdin = sys.stdin.buffer.read() if "-" in argv and not sys.stdin.isatty() else b""
     body = {
@@ -103,10 +110,9 @@ def run(program: str, argv: list[str]) -> int:
     request = urllib.request.Request(
         target.server.rstrip("/") + "/meshcert/v1/run",
         data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {target.token}"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {creds.token}"},
         method="POST",
     )
-    context_ssl = ssl.create_default_context(cadata=target.ca_pem.decode() or None)
     try:
         with urllib.request.urlopen(request, context=context_ssl, timeout=330) as answer:
             result = json.loads(answer.read())

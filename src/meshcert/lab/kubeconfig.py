@@ -24,12 +24,18 @@ _SECTIONS = ("clusters", "users", "contexts")
 
 @dataclass(frozen=True)
 class KubeconfigEntry:
-    """What a client needs to reach one lab."""
+    """What a client needs to reach one lab (or, resolved from a user's kubeconfig, any
+    cluster): the server, its CA, and the user's credentials — a bearer token, a client
+    certificate and key, or an exec plugin (`meshcert.lab.kube_auth` runs it)."""
 
     name: str
     server: str
     ca_pem: bytes
     token: str
+    client_cert_pem: bytes = b""
+    client_key_pem: bytes = b""
+    insecure: bool = False
+    exec_plugin: dict[str, Any] | None = None
 
     def cluster(self) -> dict[str, Any]:
         ca = base64.b64encode(self.ca_pem).decode()
@@ -174,7 +180,39 @@ def resolve_target(paths: list[Path], context: str | None = None) -> KubeconfigE
             ca = Path(str(cluster["certificate-authority"])).expanduser().read_bytes()
         except OSError as exc:
             raise LabStateError(f"cannot read the cluster's CA file: {exc.strerror}") from exc
-    return KubeconfigEntry(chosen, server, ca, str(user.get("token") or ""))
+    return KubeconfigEntry(
+        chosen,
+        server,
+        ca,
+        _token(user),
+        _material(user, "client-certificate", "the client certificate"),
+        _material(user, "client-key", "the client key"),
+        bool(cluster.get("insecure-skip-tls-verify")),
+        dict(user["exec"]) if isinstance(user.get("exec"), dict) else None,
+    )
+
+
+def _token(user: dict[str, Any]) -> str:
+    if user.get("token"):
+        return str(user["token"])
+    if user.get("tokenFile"):
+        try:
+            return Path(str(user["tokenFile"])).expanduser().read_text().strip()
+        except OSError as exc:
+            raise LabStateError(f"cannot read the user's token file: {exc.strerror}") from exc
+    return ""
+
+
+def _material(user: dict[str, Any], key: str, what: str) -> bytes:
+    """`<key>-data` (base64) or the file `<key>` names, as kubectl reads them."""
+    if user.get(f"{key}-data"):
+        return base64.b64decode(str(user[f"{key}-data"]))
+    if user.get(key):
+        try:
+            return Path(str(user[key])).expanduser().read_bytes()
+        except OSError as exc:
+            raise LabStateError(f"cannot read {what} file: {exc.strerror}") from exc
+    return b""
 
 
 def _real(path: Path) -> Path:

@@ -1,10 +1,11 @@
 """Reading the analyzed kinds from any cluster through its Kubernetes API (read-only: LIST
 only), the second `Reader` next to `LabReader`: the same analyzers then run on a real cluster.
 
-The caller resolves the kubeconfig (server, bearer token, CA) — `meshcert.lab.kubeconfig` does
-that for the lab's CLI; wiring `meshcert istioctl analyze` to a non-lab cluster is the next
-piece (docs/istioctl.md). A kind the server does not serve (404: Istio's CRDs not installed) is
-skipped, as istioctl skips collections it cannot watch; lists are paged (`limit`/`continue`).
+The caller resolves the kubeconfig (server, CA and the user's credentials: a bearer token, a
+client certificate in the TLS context it passes, an exec plugin's answer) —
+`meshcert.lab.kube_auth` does that for `meshcert istioctl analyze` (docs/istioctl.md). A kind
+the server does not serve (404: Istio's CRDs not installed) is skipped, as istioctl skips
+collections it cannot watch; lists are paged (`limit`/`continue`).
 """
 
 from __future__ import annotations
@@ -41,8 +42,11 @@ class ApiReader:
     ca_pem: bytes = b""
     insecure: bool = False
     timeout: float = 30.0
+    tls: ssl.SSLContext | None = None  # the caller's (client certificate, CA), else built here
 
     def _context(self) -> ssl.SSLContext:
+        if self.tls is not None:
+            return self.tls
         context = ssl.create_default_context(cadata=self.ca_pem.decode() or None)
         if self.insecure:
             context.check_hostname = False
