@@ -14,7 +14,13 @@ from typing import Any
 from meshcert.kube.cluster import Cluster
 from meshcert.lab.errors import ScenarioError
 from meshcert.lab.labs import new_cluster
-from meshcert.lab.scenarios import apply_manifests, load_scenario, parse_manifests, seed
+from meshcert.lab.scenarios import (
+    Scenario,
+    apply_manifests,
+    load_scenario,
+    parse_manifests,
+    seed,
+)
 from meshcert.mesh.simulation.state import SEED_KEY, TIME_SCALE_KEY
 
 from .locations import ContentError
@@ -52,4 +58,18 @@ def task_lab(instance: TaskInstance) -> tuple[Cluster, ScriptRunner]:
     return cluster, runner
 
 
-__all__ = ["task_lab"]
+def task_scenario(instance: TaskInstance) -> Scenario:
+    """The task's start as a lab scenario (for `LabHost.create`): the base scenario's install
+    step and manifests, then the task's. The task's `steps` are run afterwards, on the lab's
+    cluster (`ScriptRunner`), since a scenario holds manifests only."""
+    base = load_scenario(instance.scenario.base)
+    source = f"task {instance.id} manifests"
+    try:
+        extra = parse_manifests(instance.scenario.manifests, source)
+    except ScenarioError as exc:
+        raise ContentError(exc.message) from exc
+    return Scenario(f"task-{instance.id}", (*base.manifests, *extra), source, base.istio,
+                    base.gateway_api)  # fmt: skip
+
+
+__all__ = ["task_lab", "task_scenario"]

@@ -42,24 +42,39 @@ class HttpClient:
             raise ClientError(f"cannot load the kubeconfig: {exc}") from exc
         self._plurals: dict[tuple[str, str], tuple[str, bool]] = {}
 
+    def close(self) -> None:
+        """Close the connection pool (open sockets otherwise linger until collected)."""
+        self.api.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # requests ---------------------------------------------------------------------------------
 
     def _call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        from kubernetes.client.exceptions import ApiException
-
+        """One request with the kubeconfig's server, CA and credentials: (status, JSON)."""
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
         try:
+            if hasattr(self.api, "param_serialize"):  # kubernetes >= 35 (new generator)
+                request = self.api.param_serialize(
+                    method, path, header_params=headers, body=body, auth_settings=["BearerToken"]
+                )
+                response = self.api.call_api(*request, _request_timeout=EXEC_SECONDS)
+                response.read()
+                return int(response.status), _json(response.data)
             answer = self.api.call_api(
-                path, method, body=body, auth_settings=["BearerToken"],
-                header_params={"Accept": "application/json",
-                               "Content-Type": "application/json"},
+                path, method, body=body, header_params=headers, auth_settings=["BearerToken"],
                 _preload_content=False, _return_http_data_only=False,
             )  # fmt: skip
-        except ApiException as exc:
-            return int(exc.status or 0), _json(exc.body)
+            return int(answer[0].status), _json(answer[0].data)
         except Exception as exc:  # urllib3 errors: unreachable, TLS...
+            status = getattr(exc, "status", None)
+            if isinstance(status, int) and status:  # the legacy client raises on non-2xx
+                return status, _json(getattr(exc, "body", None))
             raise ClientError(f"cannot reach the cluster: {exc}") from exc
-        response = answer[0]
-        return int(response.status), _json(response.data)
 
     def _kind(self, api_version: str, kind: str) -> tuple[str, bool]:
         key = (api_version, kind)
@@ -123,18 +138,20 @@ class HttpClient:
                 container=container, stderr=True, stdin=False, stdout=True, tty=False,
                 _preload_content=False,
             )  # fmt: skip
-            out: list[str] = []
-            err: list[str] = []
-            ws.run_forever(timeout=EXEC_SECONDS)
-            out.append(ws.read_stdout() or "")
-            err.append(ws.read_stderr() or "")
-            code = ws.returncode
-            ws.close()
         except ApiException as exc:
             raise self._fail(int(exc.status or 0), _json(exc.body)) from exc
         except Exception as exc:
             raise ClientError(f"exec in pod {namespace}/{pod} failed: {exc}") from exc
-        return ExecOutcome(int(code if code is not None else 1), "".join(out), "".join(err))
+        try:
+            ws.run_forever(timeout=EXEC_SECONDS)
+            out, err, code = ws.read_stdout() or "", ws.read_stderr() or "", ws.returncode
+        except Exception as exc:
+            raise ClientError(f"exec in pod {namespace}/{pod} failed: {exc}") from exc
+        finally:
+            ws.close()
+            if ws.sock is not None:  # websocket-client leaves the socket open after close
+                ws.sock.shutdown()
+        return ExecOutcome(int(code if code is not None else 1), out, err)
 
     def istioctl(self, argv: Sequence[str]) -> ExecOutcome:
         body = {"argv": ["istioctl", *argv], "cwd": "/", "files": {}, "stdin": ""}
