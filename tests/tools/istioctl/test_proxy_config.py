@@ -347,6 +347,70 @@ def test_ingress_gateway_route_and_listener() -> None:
     )
 
 
+PASSTHROUGH_AND_TCP = """
+apiVersion: v1
+kind: Service
+metadata: {name: my-nginx, namespace: default}
+spec:
+  ports: [{port: 443, protocol: TCP}]
+  selector: {run: my-nginx}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: mygateway, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    tls: {mode: PASSTHROUGH}
+    hosts: [nginx.example.com, unrouted.example.com]
+  - port: {number: 31400, name: tcp, protocol: TCP}
+    hosts: ["*"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: nginx, namespace: default}
+spec:
+  hosts: [nginx.example.com]
+  gateways: [mygateway]
+  tls:
+  - match: [{port: 443, sniHosts: [nginx.example.com]}]
+    route: [{destination: {host: my-nginx, port: {number: 443}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: tcp, namespace: default}
+spec:
+  hosts: ["*"]
+  gateways: [mygateway]
+  tcp:
+  - match: [{port: 31400}]
+    route: [{destination: {host: my-nginx, port: {number: 443}}}]
+"""
+
+
+def test_gateway_passthrough_and_tcp_listeners() -> None:
+    """istio.io docs/tasks/traffic-management/ingress/ingress-sni-passthrough and tcp-traffic-
+    shifting: a PASSTHROUGH server gives the gateway listener one `SNI: host` chain per routed
+    host with the tls route's cluster (pilot/pkg/networking/core/gateway.go
+    buildGatewayNetworkFiltersFromTLSRoutes; a host no route claims gets no chain), a TCP
+    server an `ALL` chain with the tcp route's cluster (describeListener prints `Cluster: X`
+    for a tcp_proxy)."""
+    c = new_cluster()
+    seed(c, load_scenario("istio-demo"))
+    _apply(c, PASSTHROUGH_AND_TCP)
+    gw = _pod(c, "istio-ingressgateway", "istio-system")
+    listeners = pc(c, "pc", "listener", gw, "-n", "istio-system")
+    nginx = "Cluster: outbound|443||my-nginx.default.svc.cluster.local"
+    assert listeners == (
+        "ADDRESSES PORT  MATCH                  DESTINATION\n"
+        f"0.0.0.0   8443  SNI: nginx.example.com {nginx}\n"
+        "0.0.0.0   15021 ALL                    Inline Route: /healthz/ready*\n"
+        "0.0.0.0   15090 ALL                    Inline Route: /stats/prometheus*\n"
+        f"0.0.0.0   31400 ALL                    {nginx}\n"
+    )
+
+
 def test_a_stopped_istiod_leaves_proxies_with_the_old_config() -> None:
     """The push model (docs/mesh.md): with istiod scaled to 0 the DestinationRule applied
     afterwards never reaches the sidecar, so its subsets do not show; back up, they do."""

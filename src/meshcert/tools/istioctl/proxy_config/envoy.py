@@ -23,10 +23,11 @@ from meshcert.mesh.config.objects import ConfigKey
 from meshcert.mesh.config.services import Endpoint, Service, is_http
 from meshcert.mesh.config.workloads import Workload
 from meshcert.mesh.destinations import cluster_name, destination_rule_for
-from meshcert.mesh.gateways.routing import GatewayRoute, gateway_servers
+from meshcert.mesh.gateways.routing import GatewayRoute, gateway_route_tcp, gateway_servers
 from meshcert.mesh.gateways.routing import _vhosts as gateway_vhosts
 from meshcert.mesh.gateways.tls import PASSTHROUGH_MODES
 from meshcert.mesh.internet import resolve_public
+from meshcert.mesh.routing.outcomes import TcpRouted
 from meshcert.mesh.routing.proxies import Proxy, Scope, scope_of
 from meshcert.mesh.routing.vhosts import sidecar_virtual_host
 from meshcert.mesh.view import MeshView
@@ -377,6 +378,7 @@ def _gateway_listeners_and_routes(cfg: EnvoyConfig) -> None:
     workload = cfg.proxy.workload
     http: dict[int, int] = {}
     https: dict[int, list[tuple[Gateway, Server]]] = {}
+    opaque: dict[int, list[FilterChain]] = {}  # TCP servers and TLS passthrough
     for gw in view.gateways_for(workload):
         for server in gw.servers:
             target = _listening_port(view, workload, server.port)
@@ -385,6 +387,11 @@ def _gateway_listeners_and_routes(cfg: EnvoyConfig) -> None:
                 http[target] = server.port
             elif server.protocol == "HTTPS" and mode not in PASSTHROUGH_MODES:
                 https.setdefault(target, []).append((gw, server))
+            elif not server.is_http and mode != "AUTO_PASSTHROUGH":
+                opaque.setdefault(target, []).extend(_tcp_chains(cfg, server))
+    for target, chains in sorted(opaque.items()):
+        if chains:
+            cfg.listeners.append(Listener(f"0.0.0.0_{target}", "0.0.0.0", target, tuple(chains)))
     for target, port in sorted(http.items()):
         table = gateway_vhosts(view, workload, port, gateway_servers(view, workload, port))
         name = f"http.{target}"
@@ -426,6 +433,26 @@ def _gateway_listeners_and_routes(cfg: EnvoyConfig) -> None:
             match = "ALL" if sni == "*" else f"SNI: {sni}"
             chains.append(FilterChain(match, f"Route: {name}", route=name))
         cfg.listeners.append(Listener(f"0.0.0.0_{target}", "0.0.0.0", target, tuple(chains)))
+
+
+def _tcp_chains(cfg: EnvoyConfig, server: Server) -> list[FilterChain]:
+    """A TCP server's chain (`ALL`) or a PASSTHROUGH server's chains (one per SNI host) to the
+    cluster of the VirtualService `tcp` / `tls` route bound to it (pilot/pkg/networking/core/
+    gateway.go buildGatewayNetworkFiltersFromTCPRoutes / FromTLSRoutes); a host no route
+    claims gets no chain, as in istiod."""
+    passthrough = server.tls is not None
+    names = [h for _, h in server.hosts] if passthrough else [""]
+    out: list[FilterChain] = []
+    for name in names:
+        sni = name if name and not name.startswith("*") else None
+        routed = gateway_route_tcp(cfg.view, cfg.proxy.workload, "", server.port, sni)
+        if not isinstance(routed, TcpRouted) or not routed.destinations:
+            continue
+        first = routed.destinations[0].destination
+        cluster = cluster_name(first.host, first.port or server.port, first.subset or None)
+        match = f"SNI: {name}" if passthrough and name != "*" else "ALL"
+        out.append(FilterChain(match, f"Cluster: {cluster}", cluster=cluster))
+    return out
 
 
 def _static_listeners(cfg: EnvoyConfig) -> None:
