@@ -37,8 +37,17 @@ def _heredoc(words: list[str]) -> tuple[list[str], str | None, bool]:
                     raise ScriptError("a here-document without a delimiter")
                 delimiter = words[i + 1]
                 rest = words[:i] + words[i + 2 :]
+                if delimiter.startswith("-") and not strip:  # `<<-EOF` read as `<<`, `-EOF`
+                    strip, delimiter = True, delimiter[1:]
             return rest, delimiter, strip
     return words, None, False
+
+
+def _words(line: str) -> list[str]:
+    """Shell words, with the operators `;`, `|`, `&&`, `>`, `<<`... as words of their own."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    return list(lexer)
 
 
 def parse_script(text: str) -> list[Command]:
@@ -55,7 +64,7 @@ def parse_script(text: str) -> list[Command]:
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
-            words = shlex.split(line, comments=True)
+            words = _words(line)
         except ValueError as exc:
             raise ScriptError(f"line {start + 1}: {exc}") from exc
         words, delimiter, strip = _heredoc(words)
