@@ -1,0 +1,64 @@
+"""`meshcert tasks verify` and `meshcert tasks coverage`: what a content author runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from meshcert.cli.main import build_app
+from meshcert.content.blueprints import load_blueprints
+from meshcert.content.locations import CHECKOUT, ENV
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(build_app(), ["tasks", *args])
+    return result.exit_code, result.output
+
+
+def test_coverage_json_maps_every_competency_to_its_task_count() -> None:
+    code, out = run("coverage", "--json")
+    assert code == 0
+    counts = json.loads(out)
+    assert list(counts) == list(load_blueprints()["ica-2025"].competencies)
+    assert counts["Configuring Traffic Shifting"] >= 1
+    assert counts["Configuring Authorization"] >= 1
+    code, out = run("coverage", "--blueprint", "ica-2023", "--json")
+    assert code == 0
+    assert json.loads(out)["Traffic mirroring"] == 0
+
+
+def test_coverage_table_and_unknown_blueprint() -> None:
+    code, out = run("coverage")
+    assert code == 0
+    assert "Traffic Management (35%):" in out
+    assert "competencies have none." in out
+    code, out = run("coverage", "--blueprint", "cka")
+    assert code == 1
+    assert "no blueprint 'cka': use one of ica-2023, ica-2025" in out
+
+
+def test_verify_one_task_and_an_unknown_one() -> None:
+    code, out = run("verify", "troubleshoot-missing-subset", "--seeds", "2")
+    assert code == 0, out
+    assert out.startswith("ok   troubleshoot-missing-subset (2 seeds, ")
+    code, out = run("verify", "no-such-task")
+    assert code == 1
+    assert "no task no-such-task" in out
+
+
+def test_verify_reports_a_task_whose_solution_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(CHECKOUT, tmp_path / "content")
+    task = tmp_path / "content" / "tasks" / "fault-injection-abort.yaml"
+    task.write_text(task.read_text().replace("httpStatus: {{ code }}\n          percentage",
+                                             "httpStatus: 500\n          percentage"))  # fmt: skip
+    monkeypatch.setenv(ENV, str(tmp_path / "content"))
+    code, out = run("verify", "fault-injection-abort", "--seeds", "1")
+    assert code == 1
+    assert out.startswith("FAIL fault-injection-abort")
+    assert "seed 0 solution: 0/10: abort-configured: VirtualService ratings: " in out
