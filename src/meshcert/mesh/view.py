@@ -41,6 +41,10 @@ def _sorted(items: Iterable[Any]) -> list[Any]:
     return sorted(items, key=lambda c: age_key(c.created, c.key))
 
 
+def _version(obj: Mapping[str, Any]) -> int:
+    return int((obj.get("metadata") or {}).get("resourceVersion") or 0)
+
+
 class MeshView:
     """The mesh's configuration at one resourceVersion, indexed for routing.
 
@@ -141,9 +145,11 @@ class MeshView:
     # building ---------------------------------------------------------------------------------
 
     @classmethod
-    def of(cls, cluster: Cluster, revision: str = "") -> MeshView:
+    def of(cls, cluster: Cluster, revision: str = "", config_as_of: int | None = None) -> MeshView:
         """Snapshot `cluster` (the caller holds `cluster.lock`). The mesh config comes from
-        ConfigMap `istio` (or `istio-<revision>`) in istio-system."""
+        ConfigMap `istio` (or `istio-<revision>`) in istio-system. `config_as_of`: leave out
+        the Istio and Gateway API objects written after that resourceVersion (a frozen push
+        rebuilt after a restart, when no snapshot of it survives)."""
         store = cluster.store
         reg = cluster.registry
 
@@ -151,7 +157,10 @@ class MeshView:
             kind = reg.by_plural(group, plural)
             if kind is None or (group == GATEWAY_API and not reg.is_served(kind)):
                 return []  # Gateway API kinds exist only while their CRDs do
-            return store.list(kind) if kind is not None else []
+            found = store.list(kind)
+            if config_as_of is not None and group in (NET, SEC, GATEWAY_API):
+                found = [o for o in found if _version(o) <= config_as_of]
+            return found
 
         cm_name = f"istio-{revision}" if revision and revision != "default" else "istio"
         cm_kind = reg.by_plural("", "configmaps")

@@ -148,3 +148,34 @@ def test_state_is_rebuilt_for_a_restored_cluster(cluster: Cluster) -> None:
     dep = restored.get(restored.kind("apps", "deployments"), "istio-system", "istiod")
     assert controlplane.pushed_version(restored) == int(dep["metadata"]["resourceVersion"]) - 1
     assert frozen is not None
+
+
+def test_a_restored_lab_keeps_its_proxies_stale() -> None:
+    """docs/mesh.md "The push model": proxies keep the configuration of the last push while
+    istiod is down, also after the lab restarts from its journal (`lab up --resume`). The
+    shipped broken-stale-proxy scenario applies a fault-injecting VirtualService while
+    istiod is scaled to 0: before and after the restore, curl still gets 200, and proxy-config
+    shows no VirtualService on httpbin's route; once istiod is back, the fault arrives."""
+    original = new_cluster()
+    seed(original, load_scenario("broken-stale-proxy"))
+    restored = new_cluster()
+    restored.store.load(original.store.dump())
+    for c in (original, restored):
+        curl = next(p["metadata"]["name"] for p in c.list(c.kind("", "pods"), "default")
+                    if p["metadata"]["name"].startswith("curl-"))  # fmt: skip
+        assert _route_vs(c, curl) == ""  # the VirtualService never reached the proxy
+    _scale(restored, "istiod", 1)
+    curl = next(p["metadata"]["name"] for p in restored.list(restored.kind("", "pods"), "default")
+                if p["metadata"]["name"].startswith("curl-"))  # fmt: skip
+    assert _route_vs(restored, curl) == "httpbin.default"
+
+
+def _route_vs(c: Cluster, pod: str) -> str:
+    """The VIRTUAL SERVICE column of the proxy's route to httpbin:8000."""
+    code, out, err = run_istioctl(c, ["pc", "route", pod, "--name", "8000"])
+    assert code == 0, err
+    row = next(
+        line for line in out.splitlines() if "httpbin.default.svc.cluster.local:8000" in line
+    )
+    fields = row.split()
+    return fields[-1] if fields[-1] != "/*" else ""

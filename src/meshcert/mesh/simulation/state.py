@@ -108,10 +108,24 @@ def view_for_proxy(cluster: Cluster, pod: Mapping[str, Any]) -> MeshView:
     elif pushed is not None:
         # frozen: the snapshot taken when the push stopped, else the last view this revision
         # was seen to push (the control plane does not always announce a freeze)
-        view = state.frozen.get(revision) or state.last_pushed.get(revision) or view
+        view = (
+            state.frozen.get(revision)
+            or state.last_pushed.get(revision)
+            or _frozen_as_of(cluster, revision, pushed)
+        )
     if len(state.proxy_views) > 64:
         state.proxy_views.clear()
     state.proxy_views[key] = view
+    return view
+
+
+def _frozen_as_of(cluster: Cluster, revision: str, pushed: int) -> MeshView:
+    """A frozen revision's configuration when no snapshot of it survives (the lab was
+    restarted from its journal while istiod was down): the Istio objects as of the frozen
+    version — those written since are left out. An object changed since keeps its new
+    content, and one deleted since stays gone: the journal keeps no history to rebuild them."""
+    view = MeshView.of(cluster, revision, config_as_of=pushed)
+    state_of(cluster).frozen[revision] = view
     return view
 
 
