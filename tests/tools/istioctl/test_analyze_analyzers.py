@@ -69,6 +69,12 @@ CASES: list[Case] = [
         ("IST0110", "Sidecar default/by-version"),
     ]),
     ("sidecar.SelectorAnalyzer", ("sidecar-workloads-ok.yaml",), []),
+    ("sidecar.SelectorAnalyzer", ("sidecar-workloads-ambient.yaml",), [
+        ("IST0167", "Sidecar ns-ambient/namespace-scoped"),
+        ("IST0167", "Sidecar ns-ambient/pod-scoped"),
+        ("IST0167", "Sidecar ns-ambient/pod-scoped-too"),
+    ]),
+    ("sidecar.SelectorAnalyzer", ("sidecar-workloads-ambient-ok.yaml",), []),
     ("service.PortNameAnalyzer", ("port-names.yaml",), [("IST0118", "Service default/badport")]),
     ("service.PortNameAnalyzer", ("port-names-ok.yaml", "ingress.yaml"), []),
     ("destinationrule.CaCertificateAnalyzer", ("ca-certificates.yaml",), [
@@ -83,8 +89,33 @@ CASES: list[Case] = [
     ("gateway.IngressGatewayPortAnalyzer", ("ingress.yaml", "gateway-ports-ok.yaml"), []),
     ("gateway.SecretAnalyzer", ("ingress.yaml", "gateway-secrets.yaml"), [
         ("IST0101", "Gateway default/tls"),
+        ("IST0161", "Gateway default/expired"),
+        ("IST0161", "Gateway default/nokey"),
+        ("IST0161", "Gateway default/garbage"),
     ]),
     ("gateway.SecretAnalyzer", ("ingress.yaml", "gateway-ports-ok.yaml"), []),
+    ("gateway.SecretAnalyzer", ("ingress.yaml", "gateway-secrets-ok.yaml"), []),
+    ("gateway.CertificateAnalyzer", ("gateway-certificates.yaml",), [
+        ("IST0138", "Gateway default/bookinfo"),
+        ("IST0138", "Gateway other/httpbin"),
+        ("IST0138", "Gateway default/files-a"),
+    ]),
+    ("gateway.CertificateAnalyzer", ("gateway-certificates-ok.yaml",), []),
+    ("serviceentry.Analyzer", ("serviceentry-addresses.yaml",), [
+        ("IST0134", "ServiceEntry default/external-db"),
+        ("IST0134", "ServiceEntry default/no-protocol"),
+    ]),
+    ("serviceentry.Analyzer", ("serviceentry-addresses-ok.yaml",), []),
+    ("serviceentry.Analyzer", ("serviceentry-addresses-autoallocate-ok.yaml",), []),
+    ("deployment.MultiServiceAnalyzer", ("deployment-services.yaml",), [
+        ("IST0137", "Deployment shop/reviews"),
+        ("IST0116", "Deployment shop/dns"),
+    ]),
+    ("deployment.MultiServiceAnalyzer", ("deployment-services-ok.yaml",), []),
+    ("virtualservice.JWTClaimRouteAnalyzer", ("ingress.yaml", "jwt-claim-routes.yaml"), [
+        ("IST0149", "VirtualService foo/httpbin"),
+    ]),
+    ("virtualservice.JWTClaimRouteAnalyzer", ("ingress.yaml", "jwt-claim-routes-ok.yaml"), []),
     ("gateway.ConflictingGatewayAnalyzer", ("conflicting-gateways.yaml",), [
         ("IST0145", "Gateway default/first"),
         ("IST0145", "Gateway default/second"),

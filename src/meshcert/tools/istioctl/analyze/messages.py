@@ -1,7 +1,8 @@
 """The analysis message catalogue: code, name, level and template of every message istioctl
 analyze can print, as istio/istio pkg/config/analysis/msg/messages.yaml defines them (Istio
 1.26; retired codes such as IST0104 GatewayPortNotOnWorkload are absent there and here), with
-IST0173 and IST0174 as later catalogues and the istio.io pages ist0173/ist0174 word them.
+IST0167, IST0173 and IST0174 as later catalogues and the istio.io pages ist0167, ist0173 and
+ist0174 word them.
 
 Templates keep Go's verbs (`%s`, `%q`, `%v`, `%d`) and are rendered with Go's rules by
 `go_format`, so a message reads exactly as the real tool prints it.
@@ -100,6 +101,12 @@ VirtualServiceDestinationPortSelectorRequired = _t(
     "specify which to use.",
     "This VirtualService routes to a service %q that exposes multiple ports %v. Specifying a "
     "port in the destination is required to disambiguate.")  # fmt: skip
+DeploymentAssociatedToMultipleServices = _t(
+    "IST0116", "DeploymentAssociatedToMultipleServices", WARNING,
+    "The resulting pods of a service mesh deployment can't be associated with multiple "
+    "services using the same port but different protocols.",
+    "This deployment %s is associated with multiple services using port %d but different "
+    "protocols: %v")  # fmt: skip
 PortNameIsNotUnderNamingConvention = _t(
     "IST0118", "PortNameIsNotUnderNamingConvention", INFO,
     "Port name is not under naming convention. Protocol detection is applied to the port.",
@@ -142,15 +149,46 @@ VirtualServiceHostNotFoundInGateway = _t(
 SchemaWarning = _t(
     "IST0133", "SchemaWarning", WARNING, "The resource has a schema validation warning.",
     "Schema validation warning: %v")  # fmt: skip
+ServiceEntryAddressesRequired = _t(
+    "IST0134", "ServiceEntryAddressesRequired", WARNING,
+    "Virtual IP addresses are required for ports serving TCP (or unset) protocol",
+    "ServiceEntry addresses are required for this protocol.")  # fmt: skip
+DeploymentConflictingPorts = _t(
+    "IST0137", "DeploymentConflictingPorts", WARNING,
+    "Two services selecting the same workload with the same targetPort MUST refer to the same "
+    "port.",
+    "This deployment %s is associated with multiple services %v using targetPort %q but "
+    "different ports: %v.")  # fmt: skip
+GatewayDuplicateCertificate = _t(
+    "IST0138", "GatewayDuplicateCertificate", WARNING,
+    "Duplicate certificate in multiple gateways may cause 404s if clients re-use HTTP2 "
+    "connections.",
+    "Duplicate certificate in multiple gateways %v may cause 404s if clients re-use HTTP2 "
+    "connections.")  # fmt: skip
 ConflictingGateways = _t(
     "IST0145", "ConflictingGateways", ERROR,
     "Gateway should not have the same selector, port and matched hosts of server",
     "Conflict with gateways %s (workload selector %s, port %s, hosts %v).")  # fmt: skip
+JwtClaimBasedRoutingWithoutRequestAuthN = _t(
+    "IST0149", "JwtClaimBasedRoutingWithoutRequestAuthN", ERROR,
+    "Virtual service using JWT claim based routing without request authentication.",
+    "The virtual service uses the JWT claim based routing (key: %s) but found no request "
+    "authentication for the gateway (%s) pod (%s). The request authentication must first be "
+    "applied for the gateway pods to validate the JWT token and make the claims available for "
+    "routing.")  # fmt: skip
+InvalidGatewayCredential = _t(
+    "IST0161", "InvalidGatewayCredential", ERROR,
+    "The credential provided for the Gateway resource is invalid",
+    "The credential referenced by the Gateway %s in namespace %s is invalid, which can cause "
+    "the traffic not to work as expected.")  # fmt: skip
 GatewayPortNotDefinedOnService = _t(
     "IST0162", "GatewayPortNotDefinedOnService", WARNING, "Gateway port not exposed by service",
     "The gateway is listening on a target port (port %d) that is not defined in the Service "
     "associated with its workload instances (Pod selector %s). If you need to access the "
     "gateway port through the gateway Service, it will not be available.")  # fmt: skip
+IneffectivePolicy = _t(
+    "IST0167", "IneffectivePolicy", WARNING, "The policy applied has no impact.",
+    "The policy has no impact: %s.")  # fmt: skip
 DestinationRuleSubsetNotSelectPods = _t(
     "IST0173", "DestinationRuleSubsetNotSelectPods", ERROR,
     "A subset of a DestinationRule selects no pods.",
@@ -176,6 +214,7 @@ CATALOGUE: dict[str, MessageType] = {
         ConflictingSidecarWorkloadSelectors,
         MultipleSidecarsWithoutWorkloadSelectors,
         VirtualServiceDestinationPortSelectorRequired,
+        DeploymentAssociatedToMultipleServices,
         PortNameIsNotUnderNamingConvention,
         NamespaceMultipleInjectionLabels,
         NoMatchingWorkloadsFound,
@@ -185,8 +224,14 @@ CATALOGUE: dict[str, MessageType] = {
         VirtualServiceIneffectiveMatch,
         VirtualServiceHostNotFoundInGateway,
         SchemaWarning,
+        ServiceEntryAddressesRequired,
+        DeploymentConflictingPorts,
+        GatewayDuplicateCertificate,
         ConflictingGateways,
+        JwtClaimBasedRoutingWithoutRequestAuthN,
+        InvalidGatewayCredential,
         GatewayPortNotDefinedOnService,
+        IneffectivePolicy,
         DestinationRuleSubsetNotSelectPods,
         UnknownDestinationRuleHost,
     )
@@ -195,11 +240,10 @@ CATALOGUE: dict[str, MessageType] = {
 # Codes of Istio's catalogue this lab has no analyzer for; `-S` accepts them without the
 # "unknown message code" warning, as the real tool does.
 OTHER_CODES = frozenset(
-    {"IST0002", "IST0113", "IST0116", "IST0119", "IST0122", "IST0125", "IST0126",
-     "IST0134", "IST0135", "IST0136", "IST0137", "IST0138", "IST0139", "IST0140", "IST0141",
-     "IST0142", "IST0143", "IST0144", "IST0146", "IST0147", "IST0148", "IST0149", "IST0150",
-     "IST0151", "IST0152", "IST0153", "IST0154", "IST0155", "IST0156", "IST0157", "IST0158",
-     "IST0159", "IST0160", "IST0161", "IST0163", "IST0164", "IST0165", "IST0167"}
+    {"IST0002", "IST0113", "IST0119", "IST0122", "IST0125", "IST0126", "IST0135", "IST0136",
+     "IST0139", "IST0140", "IST0141", "IST0142", "IST0143", "IST0144", "IST0146", "IST0147",
+     "IST0148", "IST0150", "IST0151", "IST0152", "IST0153", "IST0154", "IST0155", "IST0156",
+     "IST0157", "IST0158", "IST0159", "IST0160", "IST0163", "IST0164", "IST0165"}
 )  # fmt: skip
 
 

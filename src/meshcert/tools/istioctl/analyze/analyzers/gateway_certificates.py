@@ -1,0 +1,58 @@
+"""IST0138 GatewayDuplicateCertificate: two Gateways serving the same certificate (the same
+`credentialName`; or, without credential names, the same `serverCertificate` and
+`privateKey` files) to workloads one selector covers. Envoy may then reuse an HTTP/2
+connection opened for one gateway's host for the other's, and answer 404. Source: istio/istio
+pkg/config/analysis/analyzers/gateway/certificate.go (CertificateAnalyzer): the other gateways
+are those whose selector is a superset of this one's (all of them for an empty selector; the
+lab keeps PILOT_SCOPE_GATEWAY_TO_NAMESPACE off, Istio's default); each pair of TLS servers
+sharing a certificate is one message, on the Gateway's name, naming both gateways.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from .. import messages as msg
+from ..context import Context, Metadata
+
+
+def same_certificate(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """haveSameCertificate over two servers' `tls` settings."""
+    cred_a, cred_b = str(a.get("credentialName") or ""), str(b.get("credentialName") or "")
+    if cred_a and cred_b:
+        return cred_a == cred_b
+    if cred_a or cred_b:
+        return False
+    cert_a, cert_b = str(a.get("serverCertificate") or ""), str(b.get("serverCertificate") or "")
+    if not cert_a or cert_a != cert_b:
+        return False
+    key_a, key_b = str(a.get("privateKey") or ""), str(b.get("privateKey") or "")
+    return bool(key_a and key_b) and key_a == key_b
+
+
+def selector_subset(x: Mapping[str, Any], y: Mapping[str, Any]) -> bool:
+    """Every label of `x` is in `y` with the same value."""
+    return all(k in y and y[k] == v for k, v in x.items())
+
+
+class CertificateAnalyzer:
+    metadata: ClassVar[Metadata] = Metadata(
+        "gateway.CertificateAnalyzer", "Checks a gateway certificate", ("Gateway",)
+    )
+
+    def analyze(self, context: Context) -> None:
+        gateways = context.each("Gateway")
+        for gw in gateways:
+            selector = gw.spec.get("selector") or {}
+            servers = [s for s in gw.spec.get("servers") or [] if (s or {}).get("tls")]
+            for other in gateways:
+                if other is gw or not selector_subset(selector, other.spec.get("selector") or {}):
+                    continue
+                for server in servers:
+                    for theirs in other.spec.get("servers") or []:
+                        tls = (theirs or {}).get("tls")
+                        if tls and same_certificate(server["tls"], tls):
+                            context.report(msg.GatewayDuplicateCertificate, gw,
+                                           [gw.full_name, other.full_name],
+                                           at=("metadata", "name"))  # fmt: skip
