@@ -49,22 +49,21 @@ class ServiceAssociationAnalyzer:
         ("Service", "Deployment", "Namespace"))  # fmt: skip
 
     def analyze(self, context: Context) -> None:
+        by_namespace: dict[str, list[Resource]] = {}
+        for svc in context.each("Service"):
+            if svc.spec.get("selector"):  # an empty selector selects nothing here
+                by_namespace.setdefault(svc.namespace, []).append(svc)
         for deployment in context.each("Deployment"):
             if deployment.labels.get(MANAGED) == WAYPOINT_CONTROLLER:
                 continue
             if not deployment_in_mesh(deployment, context):
                 continue
-            services = self._matching_services(deployment, context)
+            template = deployment.spec.get("template") or {}
+            labels = (template.get("metadata") or {}).get("labels") or {}
+            services = [s for s in by_namespace.get(deployment.namespace, [])
+                        if selects(s.spec.get("selector"), labels)]  # fmt: skip
             self._port_protocols(deployment, services, context)
             self._target_ports(deployment, services, context)
-
-    @staticmethod
-    def _matching_services(deployment: Resource, context: Context) -> list[Resource]:
-        template = deployment.spec.get("template") or {}
-        labels = (template.get("metadata") or {}).get("labels") or {}
-        return [s for s in context.each("Service")
-                if s.namespace == deployment.namespace and s.spec.get("selector")
-                and selects(s.spec.get("selector"), labels)]  # fmt: skip
 
     @staticmethod
     def _port_protocols(deployment: Resource, services: list[Resource], context: Context) -> None:

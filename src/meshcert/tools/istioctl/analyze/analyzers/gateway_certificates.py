@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from .. import messages as msg
 from ..context import Context, Metadata
+from ..resources import Resource
 
 
 def same_certificate(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
@@ -42,17 +43,19 @@ class CertificateAnalyzer:
     )
 
     def analyze(self, context: Context) -> None:
-        gateways = context.each("Gateway")
-        for gw in gateways:
-            selector = gw.spec.get("selector") or {}
-            servers = [s for s in gw.spec.get("servers") or [] if (s or {}).get("tls")]
-            for other in gateways:
-                if other is gw or not selector_subset(selector, other.spec.get("selector") or {}):
+        # only gateways with TLS servers can share a certificate
+        tls: list[tuple[Resource, Mapping[str, Any], list[Mapping[str, Any]]]] = []
+        for gw in context.each("Gateway"):
+            servers = [s["tls"] for s in gw.spec.get("servers") or [] if (s or {}).get("tls")]
+            if servers:
+                tls.append((gw, gw.spec.get("selector") or {}, servers))
+        for gw, selector, servers in tls:
+            for other, other_selector, theirs in tls:
+                if other is gw or not selector_subset(selector, other_selector):
                     continue
-                for server in servers:
-                    for theirs in other.spec.get("servers") or []:
-                        tls = (theirs or {}).get("tls")
-                        if tls and same_certificate(server["tls"], tls):
+                for mine in servers:
+                    for their in theirs:
+                        if same_certificate(mine, their):
                             context.report(msg.GatewayDuplicateCertificate, gw,
                                            [gw.full_name, other.full_name],
                                            at=("metadata", "name"))  # fmt: skip
