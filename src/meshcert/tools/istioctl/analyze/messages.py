@@ -186,6 +186,8 @@ GatewayPortNotDefinedOnService = _t(
     "The gateway is listening on a target port (port %d) that is not defined in the Service "
     "associated with its workload instances (Pod selector %s). If you need to access the "
     "gateway port through the gateway Service, it will not be available.")  # fmt: skip
+# template as istio.io's ist0167 page prints it; the description (never printed) is not
+# confirmed against messages.yaml, which the reference index here predates
 IneffectivePolicy = _t(
     "IST0167", "IneffectivePolicy", WARNING, "The policy applied has no impact.",
     "The policy has no impact: %s.")  # fmt: skip
