@@ -85,10 +85,13 @@ V2_WEIGHT = "$.spec.http[0].route[?(@.destination.subset=='v2')].weight"
          "$.spec.http[0].timeout is not set"),
         ({"fields": [{"path": "$.spec.http[0].route[0]",
                       "contains": {"destination": {"subset": "v1"}}}]}, True, "matches"),
+        ({"fields": [{"path": "$.spec.http[0].route[0]",
+                      "contains": {"weight": 20, "mirror": {"host": "x"}}}]}, False,
+         "$.spec.http[0].route[0]: weight is 80, not 20; mirror is not set"),
     ],
     ids=["named", "missing", "absent", "not-absent", "equals", "equals-fails", "contains",
          "matches-all", "matches-all-fails", "matches-any", "count", "exists-fails",
-         "contains-mapping"],
+         "contains-mapping", "contains-mapping-gap"],
 )  # fmt: skip
 def test_resource_checks(
     cluster: Cluster, client: InProcessClient, fields: dict[str, Any], passed: bool, detail: str

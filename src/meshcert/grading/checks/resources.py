@@ -114,8 +114,24 @@ class FieldCondition(Model):
         else:
             results = [contains(v, self.contains) for v in values]
         ok = all(results) if self.quantifier == "all" else any(results)
+        if not ok and isinstance(self.contains, dict) and len(values) == 1:
+            return ok, f"{self.path}: {_gap(values[0], self.contains)}"
         shown = values[0] if len(values) == 1 else values
         return ok, f"{self.path} is {_brief(shown)}"
+
+
+def _gap(have: Any, want: dict[str, Any]) -> str:
+    """What a mapping lacks of `want`: `istio.io/rev is 'blue', not 'green'; x is not set`."""
+    if not isinstance(have, dict):
+        return f"is {_brief(have)}, not a mapping"
+    gaps = []
+    for key, value in want.items():
+        if key not in have:
+            gaps.append(f"{key} is not set")
+        elif not (contains_mapping(have[key], value) if isinstance(value, dict)
+                  else same(have[key], value)):  # fmt: skip
+            gaps.append(f"{key} is {_brief(have[key])}, not {_brief(value)}")
+    return "; ".join(gaps)
 
 
 def _text(value: Any) -> str:
