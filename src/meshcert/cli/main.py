@@ -24,6 +24,7 @@ def build_app() -> typer.Typer:
 
     from .jwt_commands import jwt_app
     from .lab_commands import lab_app
+    from .practice_commands import practice_app
     from .task_commands import tasks_app
     from .tool_commands import add_tool_commands
 
@@ -37,6 +38,7 @@ def build_app() -> typer.Typer:
     app.add_typer(lab_app, name="lab")
     app.add_typer(jwt_app, name="jwt")
     app.add_typer(tasks_app, name="tasks")
+    app.add_typer(practice_app, name="practice")
     add_tool_commands(app)
     return app
 
