@@ -7,11 +7,11 @@ way; simulated request durations are not waited for (time scale 0).
 
 from __future__ import annotations
 
-import copy
 from functools import cache
 from typing import Any
 
 from meshcert.kube.cluster import Cluster
+from meshcert.kube.copying import clone
 from meshcert.lab.errors import ScenarioError
 from meshcert.lab.labs import new_cluster
 from meshcert.lab.scenarios import (
@@ -39,7 +39,7 @@ def task_lab(instance: TaskInstance) -> tuple[Cluster, ScriptRunner]:
     """A new cluster in the task's starting state, and a runner for scripts on it."""
     cluster = new_cluster()
     try:
-        cluster.store.load(copy.deepcopy(_base_dump(instance.scenario.base)))
+        cluster.store.load(clone(_base_dump(instance.scenario.base)))
     except ScenarioError as exc:
         raise ContentError(f"task {instance.id}: scenario {exc.message}") from exc
     cluster.extensions[SEED_KEY] = instance.seed
