@@ -162,6 +162,27 @@ def test_behaviour_status_headers_and_bearer(cluster: Cluster, client: InProcess
     assert found.detail == "2 of 2 responses had an unexpected status (2x 418; expected 200)"
 
 
+def test_behaviour_files_connect_to_and_body(client: InProcessClient) -> None:
+    c = check(type="behaviour", **{"from": CURL}, count=2,
+              request={"method": "POST", "url": "http://shop.example/anything",
+                       "connectTo": ["shop.example:80:httpbin:8000"],
+                       "headers": {"Host": "httpbin", "Content-Type": "text/plain"},
+                       "files": {"/tmp/grading/ca.crt": "it's a 'file'\n"},
+                       "body": "hello"},
+              expect={"status": [200], "bodyContains": '"data": "hello"'})  # fmt: skip
+    found = verdict(client, c)
+    assert found.passed, found.detail
+    curl = client.list("v1", "Pod", "default", "app=curl")[0]["metadata"]["name"]
+    assert client.exec("default", curl, "curl", ["cat", "/tmp/grading/ca.crt"]) == (
+        0,
+        "it's a 'file'\n",
+        "",
+    )
+    with pytest.raises(ValidationError, match="file paths are absolute"):
+        check(type="behaviour", **{"from": CURL}, expect={},
+              request={"url": "http://x/", "files": {"rel.txt": ""}})  # fmt: skip
+
+
 def test_behaviour_connection_failure_is_status_000(client: InProcessClient) -> None:
     c = check(type="behaviour", **{"from": CURL}, request={"url": "http://nowhere:80/"},
               expect={"status": [200]})  # fmt: skip

@@ -10,6 +10,7 @@ on a lab: the simulator's random choices come from the lab's seed.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from collections import Counter
@@ -34,9 +35,40 @@ class Request(Model):
     body: str | None = None
     insecure: bool = False
     max_time: float | None = Field(default=None, gt=0)
+    resolve: tuple[str, ...] = Field(default=(), description="curl --resolve HOST:PORT:ADDR")
+    connect_to: tuple[str, ...] = Field(default=(), description="curl --connect-to H:P:H2:P2")
+    cacert: str | None = Field(default=None, description="a CA file in the pod")
+    cert: str | None = Field(default=None, description="a client certificate file in the pod")
+    key: str | None = Field(default=None, description="its private key file in the pod")
+    files: dict[str, str] = Field(
+        default_factory=dict, description="absolute path -> text, written in the pod first"
+    )
+
+    @field_validator("files")
+    @classmethod
+    def _absolute(cls, files: dict[str, str]) -> dict[str, str]:
+        for path in files:
+            if not path.startswith("/") or "\0" in path:
+                raise ValueError(f"{path!r}: file paths are absolute")
+        return files
+
+    def setup(self) -> str:
+        """Shell commands writing `files` (each directory made first), or ""."""
+        steps = []
+        for path, text in self.files.items():
+            folder = posixpath.dirname(path) or "/"
+            steps.append(f"mkdir -p {shlex.quote(folder)} && printf '%s' {shlex.quote(text)} "
+                         f"> {shlex.quote(path)}")  # fmt: skip
+        return " && ".join(steps)
 
     def argv(self) -> list[str]:
         words = ["curl", "-s", "-i", "-X", self.method]
+        for flag, values in (("--resolve", self.resolve), ("--connect-to", self.connect_to)):
+            for value in values:
+                words += [flag, value]
+        for flag, file in (("--cacert", self.cacert), ("--cert", self.cert), ("--key", self.key)):
+            if file is not None:
+                words += [flag, file]
         for name, value in self.headers.items():
             words += ["-H", f"{name}: {value}"]
         if self.bearer:
@@ -132,6 +164,9 @@ class BehaviourCheck(CheckBase):
         if isinstance(pod, Verdict):
             return pod
         loop = f"for i in $(seq 1 {self.count}); do {shlex.join(self.request.argv())}; done"
+        setup = self.request.setup()
+        if setup:
+            loop = f"{setup} && {loop}"
         run = client.exec(self.source.namespace, pod, self.source.container, ["sh", "-c", loop])
         responses = parse_responses(run.stdout)
         if len(responses) != self.count:
