@@ -113,6 +113,19 @@ def test_lint_reports_each_problem_with_its_file(tmp_path: Path) -> None:
     ])  # fmt: skip
 
 
+def test_lint_reads_the_rendered_manifests(tmp_path: Path) -> None:
+    for name in ("ica-2025.yaml", "ica-2023.yaml"):
+        _write(tmp_path, f"blueprints/{name}", (CHECKOUT / "blueprints" / name).read_text())
+    task = (CHECKOUT / "tasks/troubleshoot-missing-subset.yaml").read_text()
+    broken = task.replace("    kind: VirtualService\n", "    kind: VirtualService\n    - x\n", 1)
+    _write(tmp_path, "tasks/troubleshoot-missing-subset.yaml", broken)
+    problems = lint_content(tmp_path)
+    assert len(problems) == 1
+    assert problems[0].startswith(
+        "tasks/troubleshoot-missing-subset.yaml: scenario manifests: not valid YAML"
+    )
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [

@@ -257,3 +257,17 @@ def test_grade_scores_every_check_and_keeps_going(client: InProcessClient) -> No
     ]
     assert report.result("b").detail == 'no matches for kind "NoSuchKind" in version "v1"'
     assert report.result("c").main
+
+
+class _Defective(CheckBase):
+    def evaluate(self, client: Any, context: GradeContext) -> Any:
+        raise KeyError("spec")
+
+
+def test_a_defective_check_fails_alone(client: InProcessClient) -> None:
+    checks = [_Defective(id="d", points=1, message="m"), check(id="e", type="install")]
+    report = grade(checks, client)
+    assert [(r.id, r.passed, r.detail) for r in report.results] == [
+        ("d", False, "the check could not run (KeyError: 'spec')"),
+        ("e", True, "installation as expected"),
+    ]

@@ -111,6 +111,8 @@ def check_reads(http: HttpClient) -> None:
     curl = http.list("v1", "Pod", "default", "app=curl")[0]["metadata"]["name"]
     done = http.exec("default", curl, "curl", ["sh", "-c", "echo out; echo err >&2; exit 3"])
     assert done == (3, "out\n", "err\n")
+    with pytest.raises(ClientError, match='pods "nope" not found'):
+        http.exec("default", "nope", "curl", ["true"])
     analyzed = http.istioctl(["analyze", "-n", "default"])
     assert analyzed.exit_code == 79
     assert "Error [IST0101] (VirtualService default/ratings)" in analyzed.stdout

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from meshcert.lab.scenarios import shipped_scenarios
+from meshcert.lab.errors import ScenarioError
+from meshcert.lab.scenarios import parse_manifests, shipped_scenarios
 
 from .blueprints import Blueprint, load_blueprint_file
 from .coverage import PRIMARY_BLUEPRINT
@@ -62,6 +63,11 @@ def lint_task(task: TaskDefinition, blueprints: dict[str, Blueprint]) -> list[st
         except ContentError as exc:
             problems.append(exc.message)
             break
+        if seed == 0 and instance.scenario.manifests.strip():
+            try:
+                parse_manifests(instance.scenario.manifests, "scenario manifests")
+            except ScenarioError as exc:
+                problems.append(exc.message)
         total = sum(c.points for c in instance.checks)
         if total != task.points:
             problems.append(f"points {task.points} differ from the checks' sum {total}")

@@ -1,8 +1,9 @@
 """`grade`: run a task's checks through a `KubeClient` and score them.
 
 Every check runs (a failure does not stop the others) and is scored all or nothing; a
-`ClientError` fails only its own check, with the reason. The report keeps the order of the
-checks, so two runs on the same lab state give the same report.
+`ClientError` fails only its own check, with the reason, and so does an unexpected error in a
+check (said as such in its detail, so the content self-test shows it). The report keeps the
+order of the checks, so two runs on the same lab state give the same report.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ def grade(
             passed, detail = verdict.passed, verdict.detail
         except ClientError as exc:
             passed, detail = False, exc.message
+        except Exception as exc:  # a defect in a check must not hide the other results
+            passed, detail = False, f"the check could not run ({type(exc).__name__}: {exc})"
         kind = str(getattr(check, "type", type(check).__name__))
         results.append(CheckResult(
             check.id, kind, passed, check.points, check.points if passed else 0,

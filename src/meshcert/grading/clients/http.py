@@ -19,6 +19,7 @@ from typing import Any
 from ..client import ClientError, ExecOutcome, Obj, decode
 
 EXEC_SECONDS = 120.0
+ERROR_CHANNEL = 3  # the exec protocol's status channel
 RUN_PATH = "/meshcert/v1/run"
 
 
@@ -144,14 +145,17 @@ class HttpClient:
             raise ClientError(f"exec in pod {namespace}/{pod} failed: {exc}") from exc
         try:
             ws.run_forever(timeout=EXEC_SECONDS)
-            out, err, code = ws.read_stdout() or "", ws.read_stderr() or "", ws.returncode
+            out, err = ws.read_stdout() or "", ws.read_stderr() or ""
+            code = _exit_code(ws.read_channel(ERROR_CHANNEL), namespace, pod)
+        except ClientError:
+            raise
         except Exception as exc:
             raise ClientError(f"exec in pod {namespace}/{pod} failed: {exc}") from exc
         finally:
             ws.close()
             if ws.sock is not None:  # websocket-client leaves the socket open after close
                 ws.sock.shutdown()
-        return ExecOutcome(int(code if code is not None else 1), out, err)
+        return ExecOutcome(code, out, err)
 
     def istioctl(self, argv: Sequence[str]) -> ExecOutcome:
         body = {"argv": ["istioctl", *argv], "cwd": "/", "files": {}, "stdin": ""}
@@ -176,6 +180,21 @@ class HttpClient:
             [binary, *argv, *flags], capture_output=True, timeout=EXEC_SECONDS, check=False
         )
         return ExecOutcome(done.returncode, decode(done.stdout), decode(done.stderr))
+
+
+def _exit_code(status_text: str, namespace: str, pod: str) -> int:
+    """The exit code from the exec's status channel: Success is 0, `NonZeroExitCode` carries the
+    code as its cause; any other failure (no such pod or container) is the exec's error."""
+    status = _json(status_text) if status_text else None
+    if not isinstance(status, dict):
+        raise ClientError(f"exec in pod {namespace}/{pod} ended without a status")
+    if status.get("status") == "Success":
+        return 0
+    causes = (status.get("details") or {}).get("causes") or []
+    for cause in causes:
+        if cause.get("reason") == "ExitCode":
+            return int(cause.get("message", 1))
+    raise ClientError(str(status.get("message") or f"exec in pod {namespace}/{pod} failed"))
 
 
 def _json(data: Any) -> Any:
