@@ -183,6 +183,17 @@ def test_behaviour_files_connect_to_and_body(client: InProcessClient) -> None:
               request={"url": "http://x/", "files": {"rel.txt": ""}})  # fmt: skip
 
 
+def test_behaviour_runs_in_a_running_pod(cluster: Cluster, client: InProcessClient) -> None:
+    container = {"name": "curl", "image": "registry.k8s.io/pause:3.10"}  # no curl in it
+    pending = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "a-curl", "labels": {"app": "curl"}},
+               "spec": {"nodeSelector": {"disk": "none"}, "containers": [container]}}  # fmt: skip
+    cluster.create(cluster.kind("", "pods"), pending, "default")
+    c = check(type="behaviour", **{"from": CURL}, request={"url": "http://httpbin:8000/get"},
+              expect={"status": [200]})  # fmt: skip
+    assert verdict(client, c).passed  # a-curl sorts first by name, but it is Pending
+
+
 def test_behaviour_connection_failure_is_status_000(client: InProcessClient) -> None:
     c = check(type="behaviour", **{"from": CURL}, request={"url": "http://nowhere:80/"},
               expect={"status": [200]})  # fmt: skip

@@ -39,7 +39,8 @@ def has_sidecar(pod: Obj) -> bool:
 
 
 class PodRef(Model):
-    """A pod to run programs in: the first live pod (by name) the selector picks."""
+    """A pod to run programs in: the first live pod the selector picks, running pods first,
+    then by name (so the choice is the same on every run)."""
 
     namespace: str
     selector: str
@@ -50,6 +51,8 @@ class PodRef(Model):
         if not pods:
             return Verdict(False, f"no running pod matches {self.selector!r} in namespace "
                                   f"{self.namespace}")  # fmt: skip
+        pods.sort(key=lambda p: ((p.get("status") or {}).get("phase") != "Running",
+                                 p["metadata"]["name"]))  # fmt: skip
         return str(pods[0]["metadata"]["name"])
 
 
