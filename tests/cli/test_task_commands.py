@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from meshcert.cli.main import build_app
 from meshcert.content.blueprints import load_blueprints
 from meshcert.content.locations import CHECKOUT, ENV
+from meshcert.content.tasks import load_tasks
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -28,7 +29,12 @@ def test_coverage_json_maps_every_competency_to_its_task_count() -> None:
     assert counts["Configuring Authorization"] >= 1
     code, out = run("coverage", "--blueprint", "ica-2023", "--json")
     assert code == 0
-    assert json.loads(out)["Traffic mirroring"] == 0
+    counts = json.loads(out)
+    assert list(counts) == list(load_blueprints()["ica-2023"].competencies)
+    tasks = load_tasks().values()
+    assert counts["Traffic mirroring"] == sum(
+        t.also_covers.get("ica-2023") == "Traffic mirroring" for t in tasks
+    )
 
 
 def test_coverage_table_and_unknown_blueprint() -> None:

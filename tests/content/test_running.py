@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from meshcert.content.running import RunnerError, ScriptRunner
+from meshcert.grading.checks import GradeContext, InstallCheck
+from meshcert.grading.clients.inprocess import InProcessClient
 from meshcert.kube.cluster import Cluster
 from meshcert.lab.labs import new_cluster
 from meshcert.lab.scenarios import load_scenario, seed
@@ -135,3 +137,23 @@ def test_refused_with_the_line(cluster: Cluster, script: str, message: str) -> N
     with pytest.raises(RunnerError) as caught:
         ScriptRunner(cluster).run("kubectl get pods\n" + script)
     assert caught.value.message == f"line 2 ({script}): {message}"
+
+
+HELM = """\
+helm repo add istio https://istio-release.storage.googleapis.com/charts
+helm repo update
+kubectl create namespace istio-system
+helm install istio-base istio/base -n istio-system --set defaultRevision=default
+helm install istiod istio/istiod -n istio-system --wait
+"""
+
+
+def test_helm_keeps_its_repositories_between_commands() -> None:
+    """istio.io/latest/docs/setup/install/helm/: repo add, then install base and istiod."""
+    cluster = new_cluster()
+    seed(cluster, load_scenario("base"))
+    ScriptRunner(cluster).run(HELM)
+    client = InProcessClient(cluster)
+    minimal = InstallCheck(type="install", id="i", points=1, message="m", profile="minimal",
+                           revision="default")  # fmt: skip
+    assert minimal.evaluate(client, GradeContext()).passed

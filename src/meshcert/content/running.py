@@ -22,7 +22,15 @@ from typing import Any
 from meshcert.kube.clock import timestamp
 from meshcert.kube.cluster import Cluster
 from meshcert.kube.errors import KubeError
-from meshcert.kube.execution.workstation import run_for_workstation
+from meshcert.kube.execution.filesystem import FileSystem, FileSystemError
+from meshcert.kube.execution.programs import (
+    Budget,
+    ExecContext,
+    ExecTimeout,
+    InputStream,
+    ProgramNotFound,
+)
+from meshcert.kube.execution.workstation import WORKSTATION_IMAGE, allowed
 from meshcert.kube.kinds import ResourceKind
 from meshcert.kube.patching.media_types import JSON, MERGE, STRATEGIC
 from meshcert.lab.errors import ScenarioError
@@ -66,12 +74,23 @@ VALUE_FLAGS = {"-n", "--namespace", "-f", "--filename", "--type", "-p", "--patch
                "--container"}  # fmt: skip
 
 
+class _Buffer:
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.data.extend(data)
+
+
 class ScriptRunner:
-    """Runs scripts on one cluster; files written with `cat > FILE` persist between scripts."""
+    """Runs scripts on one cluster from one workstation: its file system (files written with
+    `cat > FILE`, helm's repository list) persists between commands and scripts, as a
+    candidate's machine does."""
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
-        self.files: dict[str, bytes] = {}
+        self.fs = FileSystem()
+        self.fs.mkdir(CWD, parents=True)
 
     def run(self, script: str) -> None:
         try:
@@ -89,7 +108,7 @@ class ScriptRunner:
     def _one(self, command: Command) -> None:
         argv = list(command.argv)
         if command.output is not None:
-            self.files[posixpath.join(CWD, command.output)] = (command.stdin or "").encode()
+            self._write(posixpath.join(CWD, command.output), (command.stdin or "").encode())
         elif argv[0] == "kubectl":
             self._kubectl(argv[1:], command.stdin)
         elif argv[0] in ("istioctl", "helm"):
@@ -97,13 +116,37 @@ class ScriptRunner:
         elif argv[0] != "sleep":
             raise RunnerError(f"{argv[0]} is not supported by the in-process runner")
 
+    def _write(self, path: str, data: bytes) -> None:
+        try:
+            self.fs.mkdir(posixpath.dirname(path), parents=True)
+            self.fs.write(path, data)
+        except FileSystemError as exc:
+            raise RunnerError(str(exc)) from exc
+
     def _workstation(self, argv: list[str], stdin: str | None) -> None:
-        result = run_for_workstation(self.cluster, argv, files=self.files,
-                                     stdin=(stdin or "").encode(), cwd=CWD)  # fmt: skip
+        """Run istioctl or helm as `meshcert istioctl|helm` does (`run_for_workstation`),
+        on this runner's persistent file system."""
+        if argv[0] not in allowed(self.cluster):
+            raise RunnerError(f"{argv[0]} cannot run from a workstation in this lab")
+        out, err = _Buffer(), _Buffer()
+        ctx = ExecContext(
+            argv=list(argv), input=InputStream((stdin or "").encode()), stdout=out, stderr=err,
+            env={"HOME": "/root", "PATH": "/usr/local/bin:/usr/bin:/bin"}, cwd=CWD, fs=self.fs,
+            cluster=self.cluster, namespace="",
+            pod={"metadata": {"name": "workstation", "namespace": "", "uid": ""}, "spec": {}},
+            container="workstation", image=WORKSTATION_IMAGE, registry=self.cluster.programs,
+            budget=Budget(),
+        )  # fmt: skip
+        try:
+            code = ctx.run(ctx.argv)
+        except ProgramNotFound:
+            raise RunnerError(f"{argv[0]}: command not found") from None
+        except ExecTimeout:
+            raise RunnerError("timed out") from None
         diagnostic = argv[0] == "istioctl" and bool(ISTIOCTL_DIAGNOSTICS & set(argv[1:2]))
-        if result.exit_code != 0 and not diagnostic:
-            error = result.stderr.decode(errors="replace").strip()
-            raise RunnerError(f"exit code {result.exit_code}: {error[:300]}")
+        if code != 0 and not diagnostic:
+            error = bytes(err.data).decode(errors="replace").strip()
+            raise RunnerError(f"exit code {code}: {error[:300]}")
 
     # kubectl ----------------------------------------------------------------------------------
 
@@ -149,10 +192,11 @@ class ScriptRunner:
             if stdin is None:
                 raise RunnerError("-f - without a here-document")
             return stdin
-        path = posixpath.join(CWD, source)
-        if path not in self.files:
-            raise RunnerError(f"{source}: only files written by the script can be applied")
-        return self.files[path].decode()
+        try:
+            return self.fs.read(source, CWD).decode()
+        except FileSystemError:
+            message = f"{source}: only files written by the script can be applied"
+            raise RunnerError(message) from None
 
     def _apply(self, text: str, namespace: str, *, create: bool) -> None:
         manifests = parse_manifests(text, "stdin")

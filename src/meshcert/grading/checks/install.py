@@ -1,11 +1,12 @@
 """Install checks: an istiod of a revision is available, the components of a profile (or the
 listed ones) are present, as `istioctl install` and the Helm charts leave them.
 
-Components are read from the `operator.istio.io/component` label the installer puts on its
-Deployments and DaemonSets (Pilot, IngressGateways, EgressGateways, Cni, Ztunnel). A profile
-is not recorded in the cluster (Istio 1.24 dropped the installed-state IstioOperator), so a
-`profile` check compares the gateway and node components present with those the profile
-installs (manifests/profiles/*.yaml in istio/istio).
+Components are read from the `operator.istio.io/component` label the installer and the Helm
+charts put on their Deployments and DaemonSets (Pilot, IngressGateways, EgressGateways, Cni,
+Ztunnel); a workload without it counts by its `app` label (istiod, istio-cni-node, ztunnel).
+A profile is not recorded in the cluster (Istio 1.24 dropped the installed-state
+IstioOperator), so a `profile` check compares the gateway and node components present with
+those the profile installs (manifests/profiles/*.yaml in istio/istio).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..client import KubeClient, Obj
 from .base import CheckBase, GradeContext, Verdict
 
 COMPONENT_LABEL = "operator.istio.io/component"
+APP_COMPONENTS = {"istiod": "Pilot", "istio-cni-node": "Cni", "ztunnel": "Ztunnel"}
 REVISION_LABEL = "istio.io/rev"
 PROFILE_COMPONENTS: dict[str, frozenset[str]] = {
     "default": frozenset({"Pilot", "IngressGateways"}),
@@ -44,17 +46,21 @@ class InstallCheck(CheckBase):
     components: tuple[str, ...] = ()
     absent_components: tuple[str, ...] = ()
 
-    def _workloads(self, client: KubeClient) -> list[Obj]:
+    def _workloads(self, client: KubeClient) -> list[tuple[dict[str, str], Obj]]:
+        """(labels with the component filled in, workload) of the installation's workloads."""
         found = []
         for kind in ("Deployment", "DaemonSet"):
-            for obj in client.list("apps/v1", kind, self.namespace, COMPONENT_LABEL):
+            for obj in client.list("apps/v1", kind, self.namespace):
                 obj.setdefault("kind", kind)
-                found.append(obj)
+                labels = dict(obj["metadata"].get("labels") or {})
+                component = labels.get(COMPONENT_LABEL) or APP_COMPONENTS.get(labels.get("app", ""))
+                if component:
+                    labels[COMPONENT_LABEL] = component
+                    found.append((labels, obj))
         return found
 
     def evaluate(self, client: KubeClient, context: GradeContext) -> Verdict:
-        workloads = self._workloads(client)
-        labels = [(w["metadata"].get("labels") or {}, w) for w in workloads]
+        labels = self._workloads(client)
         if self.revision is not None:
             istiods = [w for lab, w in labels if lab.get(COMPONENT_LABEL) == "Pilot"
                        and lab.get(REVISION_LABEL, "default") == self.revision]  # fmt: skip
