@@ -7,6 +7,7 @@ way; simulated request durations are not waited for (time scale 0).
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from typing import Any
 
@@ -59,8 +60,9 @@ def task_lab(instance: TaskInstance) -> tuple[Cluster, ScriptRunner]:
 
 
 def task_scenario(instance: TaskInstance) -> Scenario:
-    """The task's start as a lab scenario (for `LabHost.create`): the base scenario's install
-    step and manifests, then the task's. The task's `steps` are run afterwards, on the lab's
+    """The task's start as a lab scenario (for `LabHost.create`): the base scenario with its
+    install step and phases, then the task's manifests as a last phase (applied once the base
+    has settled, as `task_lab` does). The task's `steps` are run afterwards, on the lab's
     cluster (`ScriptRunner`), since a scenario holds manifests only."""
     base = load_scenario(instance.scenario.base)
     source = f"task {instance.id} manifests"
@@ -68,8 +70,8 @@ def task_scenario(instance: TaskInstance) -> Scenario:
         extra = parse_manifests(instance.scenario.manifests, source)
     except ScenarioError as exc:
         raise ContentError(exc.message) from exc
-    return Scenario(f"task-{instance.id}", (*base.manifests, *extra), source, base.istio,
-                    base.gateway_api)  # fmt: skip
+    later = (*base.later, extra) if extra else base.later
+    return dataclasses.replace(base, name=f"task-{instance.id}", later=later)
 
 
 __all__ = ["task_lab", "task_scenario"]
