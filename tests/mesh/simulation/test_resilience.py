@@ -395,3 +395,72 @@ data:
     client = t.pod_named(cluster, "default", "curl")["metadata"]["name"]
     [line] = t.logs(cluster, "default", client, "istio-proxy")
     assert '" 503 UF,URX ' in line
+
+
+def test_a_lone_request_never_overflows_the_pool(cluster: Cluster) -> None:
+    """destination_rule.proto ConnectionPoolSettings: with every limit at 1, one request at a
+    time always finds its connection (Envoy's circuit breakers count requests in flight); the
+    overflows of the circuit-breaking task need concurrency (fortio -c 2 and more)."""
+    t.apply(cluster, """
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: httpbin}
+spec:
+  host: httpbin
+  trafficPolicy:
+    connectionPool:
+      tcp: {maxConnections: 1}
+      http: {http1MaxPendingRequests: 1, http2MaxRequests: 1, maxRequestsPerConnection: 1}
+""")  # fmt: skip
+    codes = [t.curl(cluster, "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                    "http://httpbin:8000/get").stdout for _ in range(40)]  # fmt: skip
+    assert set(codes) == {b"200"}
+
+
+FAILING_REPLICA = """
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: broken-conf}
+data:
+  nginx.conf: "events {}\\nhttp { server { listen 80; return 500; } }\\n"
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: httpbin-broken}
+spec:
+  selector: {matchLabels: {app: httpbin, version: broken}}
+  template:
+    metadata:
+      labels: {app: httpbin, version: broken, security.istio.io/tlsMode: istio}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx
+        ports: [{containerPort: 80}]
+        volumeMounts: [{name: conf, mountPath: /etc/nginx}]
+      - {name: istio-proxy, image: "docker.io/istio/proxyv2:1.26.0", args: [proxy, sidecar]}
+      volumes: [{name: conf, configMap: {name: broken-conf}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: httpbin}
+spec:
+  hosts: [httpbin]
+  http:
+  - route: [{destination: {host: httpbin}}]
+    retries: {attempts: 1, retryOn: 5xx}
+"""
+
+
+def test_a_retry_goes_to_another_endpoint(cluster: Cluster) -> None:
+    """Istio puts Envoy's previous_hosts retry predicate on every route
+    (pilot/pkg/networking/core/route/retry/retry.go: RetryHostPredicate previous_hosts,
+    HostSelectionRetryMaxAttempts 5): with one healthy and one failing replica and one retry
+    on 5xx, a request whose first try hits the failing replica is retried on the healthy one,
+    so every request succeeds."""
+    t.apply(cluster, FAILING_REPLICA)
+    answers = [t.curl(cluster, "-s", "-w", "%{http_code}", "http://httpbin:8000/headers").stdout
+               for _ in range(30)]  # fmt: skip
+    assert all(a.endswith(b"200") for a in answers)
+    # some first tries did hit the failing replica: the retry's header says attempt 2
+    assert any(b'"X-Envoy-Attempt-Count": "2"' in a for a in answers)

@@ -317,9 +317,12 @@ def _with_retries(
     per_try = retries.per_try_timeout
     elapsed = 0.0
     retried = False
+    tried: set[str] = set()  # Istio's retry policy: previous_hosts (retry/retry.go)
     for number in range(1, attempts + 1):
         sent = set_header(request, "x-envoy-attempt-count", str(number))
-        result = _attempt(hop, client, proxy, destination, sent, port, concurrency)
+        result = _attempt(hop, client, proxy, destination, sent, port, concurrency, tried)
+        if result.upstream_host:
+            tried.add(result.upstream_host)
         took = result.response.duration
         timed_out_try = per_try is not None and took > per_try
         if timeout is not None and elapsed + min(took, per_try or took) > timeout:
@@ -363,7 +366,11 @@ def _attempt(
     request: HttpRequest,
     port: int,
     concurrency: int,
+    tried: set[str] | None = None,
 ) -> Attempt:
+    """One try. `tried`: the hosts earlier tries of this request went to; a retry picks
+    another when the pool has one (Envoy's previous_hosts retry predicate, which Istio sets
+    on every route with up to 5 reselections: pilot/pkg/networking/core/route/retry/retry.go)."""
     now = hop.now
     upstream = upstream_for(hop.view, proxy, destination, proxy.namespace)
     if upstream is None:
@@ -394,6 +401,9 @@ def _attempt(
         counters.bump("upstream_rq_pending_overflow")
         return Attempt(envoy.local_reply("UO", now), cluster=upstream.name, failure="UO")
     counters.bump("upstream_rq_total")
+    if tried:
+        fresh = [e for e in candidates if f"{e.address}:{e.port}" not in tried]
+        candidates = fresh or candidates
     endpoint = pools.choose(hop, upstream, candidates)
     target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is not None:
