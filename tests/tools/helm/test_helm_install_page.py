@@ -161,3 +161,52 @@ def test_dry_run_writes_nothing(cluster: Cluster) -> None:
     out = helm(cluster, fs, "install", "istiod", "istio/istiod", "-n", "istio-system", "--dry-run")
     assert "STATUS: pending-install" in out
     assert cluster.find(cluster.kind("", "namespaces"), "", "istio-system") is None
+
+
+def _istiod_container(cluster: Cluster) -> dict[str, object]:
+    dep = cluster.get(cluster.kind("apps", "deployments"), "istio-system", "istiod")
+    container: dict[str, object] = dep["spec"]["template"]["spec"]["containers"][0]
+    return container
+
+
+def test_upgrade_without_values_keeps_the_release_values(cluster: Cluster) -> None:
+    """helm 3 pkg/action/upgrade.go reuseValues: an upgrade given no values keeps the last
+    release's; given some, it starts from the chart's (unless --reuse-values);
+    --reset-values always starts from the chart's."""
+    fs: dict[str, bytes] = {}
+    helm(cluster, fs, "install", "istio-base", "base", "--repo", REPO, "-n",
+         "istio-system", "--create-namespace")  # fmt: skip
+    helm(cluster, fs, "install", "istiod", "istiod", "--repo", REPO, "-n", "istio-system",
+         "--set", "meshConfig.accessLogFile=/dev/stdout")  # fmt: skip
+
+    def access_log() -> str:
+        cm = cluster.get(cluster.kind("", "configmaps"), "istio-system", "istio")
+        return "accessLogFile: /dev/stdout" if "/dev/stdout" in cm["data"]["mesh"] else ""
+
+    assert access_log()
+    helm(cluster, fs, "upgrade", "istiod", "istiod", "--repo", REPO, "-n", "istio-system")
+    assert access_log()  # kept
+    helm(cluster, fs, "upgrade", "istiod", "istiod", "--repo", REPO, "-n", "istio-system",
+         "--set", "pilot.replicaCount=1")  # fmt: skip
+    assert not access_log()  # new values, from the chart's defaults
+    helm(cluster, fs, "upgrade", "istiod", "istiod", "--repo", REPO, "-n", "istio-system",
+         "--set", "meshConfig.accessLogFile=/dev/stdout")  # fmt: skip
+    helm(cluster, fs, "upgrade", "istiod", "istiod", "--repo", REPO, "-n", "istio-system",
+         "--reset-values")  # fmt: skip
+    assert not access_log()
+
+
+def test_pilot_resources_merge_into_the_chart_defaults(cluster: Cluster) -> None:
+    """Helm coalesces maps of user values into the chart's values.yaml
+    (manifests/charts/istio-control/istio-discovery/values.yaml: pilot.resources.requests
+    cpu 500m, memory 2048Mi): setting only a limit keeps the default requests."""
+    fs: dict[str, bytes] = {}
+    helm(cluster, fs, "install", "istio-base", "base", "--repo", REPO, "-n", "istio-system",
+         "--create-namespace")  # fmt: skip
+    helm(cluster, fs, "install", "istiod", "istiod", "--repo", REPO, "-n", "istio-system",
+         "--set", "pilot.resources.limits.cpu=1",
+         "--set", "pilot.resources.requests.cpu=250m")  # fmt: skip
+    assert _istiod_container(cluster)["resources"] == {
+        "requests": {"cpu": "250m", "memory": "2048Mi"},
+        "limits": {"cpu": 1},
+    }

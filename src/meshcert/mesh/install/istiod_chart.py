@@ -98,10 +98,10 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
     for item in extra_env:
         env = [e for e in env if e["name"] != item["name"]]
         env.append(item)
-    resources = (
-        k8s.get("resources")
-        or settings.value("pilot.resources")
-        or {"requests": {"cpu": "500m", "memory": "2048Mi"}}
+    # values.pilot.resources coalesces into the chart's default as Helm merges maps (a user's
+    # `pilot.resources.limits.cpu` keeps the default requests); k8s.resources replaces it
+    resources = k8s.get("resources") or merge(
+        {"requests": {"cpu": "500m", "memory": "2048Mi"}}, settings.value("pilot.resources") or {}
     )
     replicas = k8s.get("replicaCount", settings.value("pilot.replicaCount", 1))
     deployment: Obj = {

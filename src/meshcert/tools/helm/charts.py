@@ -49,8 +49,6 @@ def _spec(values: Values, namespace: str) -> Obj:
         spec["profile"] = profile
     pilot = values.get("pilot") or {}
     k8s: Obj = {}
-    if pilot.get("resources"):
-        k8s["resources"] = pilot["resources"]
     if pilot.get("replicaCount") is not None:
         k8s["replicaCount"] = pilot["replicaCount"]
     spec["components"]["pilot"] = {"enabled": True, "k8s": k8s}

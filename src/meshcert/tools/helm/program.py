@@ -71,6 +71,12 @@ _INSTALL_FLAGS = (
         help="if a release by this name doesn't already exist, run an install",
     ),
     Flag("reuse-values", kind="bool", default=False, help="reuse the last release's values"),
+    Flag(
+        "reset-values",
+        kind="bool",
+        default=False,
+        help="when upgrading, reset the values to the ones built into the chart",
+    ),
     Flag("atomic", kind="bool", default=False, help="delete the installation on failure"),
 )
 
@@ -224,8 +230,17 @@ def run_upgrade(inv: Invocation) -> int:
         inv.out(f'Release "{name}" does not exist. Installing it now.\n')
         _print_release(inv, release)
         return 0
-    base = past[-1].values if inv.flag("reuse-values") else {}
-    release = _deploy(inv, name, chart, _values(inv, base), past[-1].version + 1, "UPGRADE")
+    # helm 3 (pkg/action/upgrade.go reuseValues): --reset-values starts from the chart,
+    # --reuse-values merges onto the last release's values, and an upgrade given no values
+    # at all keeps the last release's values
+    given = any(inv.flag(f) for f in ("values", "set", "set-string"))
+    if inv.flag("reset-values"):
+        values = _values(inv)
+    elif inv.flag("reuse-values"):
+        values = _values(inv, past[-1].values)
+    else:
+        values = _values(inv) if given else dict(past[-1].values)
+    release = _deploy(inv, name, chart, values, past[-1].version + 1, "UPGRADE")
     inv.out(f'Release "{name}" has been upgraded. Happy Helming!\n')
     _print_release(inv, release)
     return 0
