@@ -55,24 +55,32 @@ def default_webhook_exists(cluster: Cluster, *, except_revision: str | None = No
 
 
 def render_spec(
-    cluster: Cluster, spec: Spec, *, manager: str = "istioctl"
+    cluster: Cluster, spec: Spec, *, manager: str = "istioctl", owner: str = ""
 ) -> list[RenderedComponent]:
-    settings = Settings(spec, manager)
+    settings = Settings(spec, manager, owner)
     default = settings.revision == "" and not default_webhook_exists(cluster, except_revision="")
     return render(settings, cluster.registry, default=default)
 
 
 def install(
-    cluster: Cluster, spec: Spec, *, dry_run: bool = False, manager: str = "istioctl"
+    cluster: Cluster,
+    spec: Spec,
+    *,
+    dry_run: bool = False,
+    manager: str = "istioctl",
+    owner: str = "",
 ) -> InstallResult:
     """Apply the spec's components; prune what an earlier istioctl install of this revision
-    created and this one no longer renders. A revision installed where no default injector
-    exists becomes the default (a `default` tag)."""
+    created and this one no longer renders — of the same IstioOperator when `owner` (its
+    metadata.name) is given, as istioctl's installer prunes by its owner labels
+    (operator/pkg/install/installer.go getOwnerLabels: the owning-resource label only when the
+    IstioOperator has a name). A revision installed where no default injector exists becomes
+    the default (a `default` tag)."""
     from .tags import set_tag
 
-    settings = Settings(spec, manager)
+    settings = Settings(spec, manager, owner)
     with cluster.lock:
-        components = render_spec(cluster, spec, manager=manager)
+        components = render_spec(cluster, spec, manager=manager, owner=owner)
         result = InstallResult(components)
         if dry_run:
             return result
@@ -83,10 +91,11 @@ def install(
                 for obj in component.objects:
                     apply_object(cluster, obj, "istio-operator")
                     keep.append(key_of(obj))
-            if manager == "istioctl" and components:
-                result.removed = prune(
-                    cluster, keep, {**MANAGED, "istio.io/rev": settings.rev_label}
-                )
+            if manager == "istioctl" and (components or owner):
+                selector = {**MANAGED, "istio.io/rev": settings.rev_label}
+                if owner:
+                    selector["install.operator.istio.io/owning-resource"] = owner
+                result.removed = prune(cluster, keep, selector)
             if settings.revision == "":
                 result.made_default = not _has_default_tag(cluster)
             elif not default_webhook_exists(cluster) and any(c.name == "Pilot" for c in components):

@@ -74,6 +74,22 @@ def parse_operator(text: str, source: str) -> Spec:
     return spec
 
 
+def operator_name(files: list[tuple[str, str]]) -> str:
+    """`metadata.name` of the IstioOperator the `-f` files overlay into (the last file naming
+    one wins); "" when none does. istioctl labels what it installs with it
+    (`install.operator.istio.io/owning-resource`) and prunes only what carries the same name."""
+    name = ""
+    for _, text in files:
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        meta = doc.get("metadata") if isinstance(doc, dict) else None
+        if isinstance(meta, dict) and meta.get("name"):
+            name = str(meta["name"])
+    return name
+
+
 def merge(base: Any, overlay: Any) -> Any:
     """Overlay `overlay` on `base`: maps merge key by key, lists of named entries merge by
     `name`, other lists and scalars replace."""

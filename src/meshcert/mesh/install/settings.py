@@ -19,6 +19,7 @@ Obj = dict[str, Any]
 class Settings:
     spec: Spec
     manager: str = "istioctl"  # or "helm"
+    owner: str = ""  # the IstioOperator's metadata.name ("" = none: the charts say "unknown")
 
     @property
     def revision(self) -> str:
@@ -78,7 +79,7 @@ class Settings:
         if self.manager == "helm":
             return {"app.kubernetes.io/managed-by": "Helm", "istio.io/rev": self.rev_label}
         return {
-            "install.operator.istio.io/owning-resource": "unknown",
+            "install.operator.istio.io/owning-resource": self.owner or "unknown",
             "install.operator.istio.io/owning-resource-namespace": self.namespace,
             "istio.io/rev": self.rev_label,
             "operator.istio.io/component": component,

@@ -42,7 +42,7 @@ _INSTALL_FLAGS = (
 )
 
 
-def spec_from(inv: Invocation) -> dict[str, Any]:
+def _files(inv: Invocation) -> list[tuple[str, str]]:
     files = []
     for path in inv.flag("filename") or []:
         try:
@@ -50,6 +50,18 @@ def spec_from(inv: Invocation) -> dict[str, Any]:
         except FileSystemError:
             raise UsageError(f"open {path}: no such file or directory") from None
         files.append((path, text))
+    return files
+
+
+def owner_of(inv: Invocation) -> str:
+    """The IstioOperator's metadata.name from the `-f` files ("" when none names one)."""
+    from meshcert.mesh.install.operator import operator_name
+
+    return operator_name(_files(inv))
+
+
+def spec_from(inv: Invocation) -> dict[str, Any]:
+    files = _files(inv)
     try:
         return installation.effective_spec(
             inv.cluster, files, inv.flag("set") or [], inv.flag("revision")
@@ -79,7 +91,8 @@ def run_install(inv: Invocation) -> int:
     spec = spec_from(inv)
     cluster = inv.cluster
     dry_run = bool(inv.flag("dry-run"))
-    components = installation.render_spec(cluster, spec)
+    owner = owner_of(inv)
+    components = installation.render_spec(cluster, spec, owner=owner)
     if not inv.flag("skip-confirmation") and not dry_run:
         titles = [c.title for c in components]
         profile = spec.get("profile", "default")
@@ -90,7 +103,7 @@ def run_install(inv: Invocation) -> int:
         if not _confirm(inv, prompt):
             return 1
     try:
-        result = installation.install(cluster, spec, dry_run=dry_run)
+        result = installation.install(cluster, spec, dry_run=dry_run, owner=owner)
     except installation.InstallError as exc:
         raise UsageError(f"failed to install manifests: {exc}") from None
     except Exception as exc:  # a KubeError from the cluster
@@ -111,7 +124,7 @@ def run_install(inv: Invocation) -> int:
 
 def run_manifest_generate(inv: Invocation) -> int:
     spec = spec_from(inv)
-    components = installation.render_spec(inv.cluster, spec)
+    components = installation.render_spec(inv.cluster, spec, owner=owner_of(inv))
     inv.out(installation.manifest_yaml(components))
     return 0
 
