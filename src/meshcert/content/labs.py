@@ -12,7 +12,6 @@ from functools import cache
 from typing import Any
 
 from meshcert.kube.cluster import Cluster
-from meshcert.kube.copying import clone
 from meshcert.lab.errors import ScenarioError
 from meshcert.lab.labs import new_cluster
 from meshcert.lab.scenarios import (
@@ -40,7 +39,10 @@ def task_lab(instance: TaskInstance) -> tuple[Cluster, ScriptRunner]:
     """A new cluster in the task's starting state, and a runner for scripts on it."""
     cluster = new_cluster()
     try:
-        cluster.store.load(clone(_base_dump(instance.scenario.base)))
+        # Stored objects are never changed in place (kube/store.py: every write makes a new
+        # version), so every lab can start from the same objects: only the list is copied
+        dump = _base_dump(instance.scenario.base)
+        cluster.store.load({**dump, "objects": list(dump["objects"])})
     except ScenarioError as exc:
         raise ContentError(f"task {instance.id}: scenario {exc.message}") from exc
     cluster.extensions[SEED_KEY] = instance.seed
