@@ -68,3 +68,19 @@ def test_verify_reports_a_task_whose_solution_fails(
     assert code == 1
     assert out.startswith("FAIL fault-injection-abort")
     assert "seed 0 solution: 0/10: abort-configured: VirtualService ratings: " in out
+
+
+def test_show_renders_the_task_for_a_seed() -> None:
+    code, out = run("show", "traffic-shifting-weights", "--seed", "3", "--solution")
+    assert code == 0, out
+    values = load_tasks()["traffic-shifting-weights"].instantiate(3).values
+    assert out.startswith("# Shift a share of the reviews traffic to a new version\n\n"
+                          "Traffic Management / Configuring Traffic Shifting - easy, 4 min, "
+                          "10 points, seed 3\n")  # fmt: skip
+    assert f"**{values['stay']}%** to `v1` and **{values['weight']}%**" in out
+    assert "- route-weights (5 points, main): No VirtualService for reviews" in out
+    assert f"      weight: {values['weight']}\nEOF" in out
+    assert "{{" not in out
+    code, out = run("show", "nope")
+    assert code == 1
+    assert "no task nope" in out

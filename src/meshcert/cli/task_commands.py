@@ -1,5 +1,6 @@
-"""`meshcert tasks verify [TASK_ID...]` (the content self-test) and `meshcert tasks coverage
-[--blueprint ID] [--json]` (tasks per competency against a blueprint)."""
+"""`meshcert tasks verify [TASK_ID...]` (the content self-test), `meshcert tasks coverage
+[--blueprint ID] [--json]` (tasks per competency against a blueprint) and `meshcert tasks show
+TASK_ID [--seed N] [--solution]` (a task as attempt N sees it, for authors)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,37 @@ def verify(
             out.print(f"[green]ok[/]   {task_id} ({seeds} seeds, {took:.1f} s)")
     if failed:
         raise typer.Exit(1)
+
+
+@tasks_app.command("show")
+def show(
+    task_id: Annotated[str, typer.Argument(help="The task's id.")],
+    seed: Annotated[int, typer.Option("--seed", help="The attempt's seed.", min=0)] = 0,
+    solution: Annotated[
+        bool, typer.Option("--solution", help="Also print the reference solution.")
+    ] = False,
+) -> None:
+    """Print a task's prompt (Markdown) and its checks as attempt SEED renders them."""
+    from meshcert.content.locations import ContentError
+    from meshcert.content.tasks import load_tasks
+
+    try:
+        task = load_tasks().get(task_id)
+        if task is None:
+            output.print_error(f"no task {task_id} (see content/tasks/)")
+            raise typer.Exit(1)
+        instance = task.instantiate(seed)
+    except ContentError as exc:
+        output.print_error(exc.message)
+        raise typer.Exit(1) from None
+    about = (f"{task.domain} / {task.competency} - {task.difficulty}, {task.minutes} min, "
+             f"{task.points} points, seed {seed}")  # fmt: skip
+    lines = [f"# {task.title}", "", about, "", instance.prompt.rstrip(), "", "Checks:"]
+    lines += [f"- {c.id} ({c.points} points{', main' if c.main else ''}): {c.message}"
+              for c in instance.checks]  # fmt: skip
+    if solution:
+        lines += ["", "Solution:", instance.solution.rstrip()]
+    typer.echo("\n".join(lines))
 
 
 @tasks_app.command("coverage")
