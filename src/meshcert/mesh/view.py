@@ -545,21 +545,26 @@ _PARSE_CACHE_LIMIT = 200_000
 
 
 def _parsed(kind: str, obj: Obj, context: Any, parse: Callable[[Obj, Any], T]) -> T:
-    """`parse(obj, context)`, reused across views while the stored object (same uid and
-    resourceVersion) and the mesh defaults it depends on are unchanged: rebuilding a view
-    after one change re-parses one object, not the whole mesh. Objects without a
-    resourceVersion (manifests) are always parsed."""
+    """`parse(obj, context)`, reused across views while the stored object (the same object:
+    stored objects are never changed in place) and the mesh defaults it depends on are
+    unchanged: rebuilding a view after one change re-parses one object, not the whole mesh.
+    Objects without a resourceVersion (manifests) are always parsed."""
     meta = obj.get("metadata") or {}
     version = meta.get("resourceVersion")
     if not version:
         return parse(obj, context)
     key = (kind, meta.get("uid"), meta.get("namespace"), meta.get("name"), version, context)
-    found = _PARSE_CACHE.get(key)
-    if found is None:
-        if len(_PARSE_CACHE) >= _PARSE_CACHE_LIMIT:
-            _PARSE_CACHE.clear()
-        found = _PARSE_CACHE[key] = parse(obj, context)
-    return found
+    entry = _PARSE_CACHE.get(key)
+    # the very same stored object: labs restored from one dump share objects (and so their
+    # uids and versions), and two of them may each write their own version N of one object
+    if entry is not None and entry[0] is obj:
+        parsed: T = entry[1]
+        return parsed
+    if len(_PARSE_CACHE) >= _PARSE_CACHE_LIMIT:
+        _PARSE_CACHE.clear()
+    parsed = parse(obj, context)
+    _PARSE_CACHE[key] = (obj, parsed)
+    return parsed
 
 
 def _target_port(sp: ServicePort, w: Workload) -> int | None:

@@ -146,3 +146,30 @@ spec: {type: ExternalName, externalName: httpbin.org, ports: [{name: http, port:
     svc = view.service_for("ext.default.svc.cluster.local", "default")
     assert svc is not None
     assert [(e.address, e.port) for e in view.endpoints(svc, 80)] == [("httpbin.org", 80)]
+
+
+def test_labs_restored_from_one_dump_do_not_share_parses_of_their_own_writes() -> None:
+    """Two clusters loaded from the same dump hold the same objects (same uids and
+    resourceVersions); when each then writes its own version of one VirtualService, both
+    writes get the same resourceVersion, and each cluster's view must show its own."""
+    origin = new_cluster()
+    origin.create(origin.kind("", "namespaces"), {"metadata": {"name": "default"}})
+    vs = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+          "metadata": {"name": "reviews", "namespace": "default"},
+          "spec": {"hosts": ["reviews"], "http": [{"route": [{"destination": {
+              "host": "reviews", "subset": "v1"}}]}]}}  # fmt: skip
+    kind = origin.kind_of(vs)
+    origin.create(kind, vs, "default")
+    dump = origin.store.dump()
+    views = []
+    for subset in ("v2", "v3"):
+        lab = new_cluster()
+        lab.store.load({**dump, "objects": list(dump["objects"])})
+        changed = lab.get(kind, "default", "reviews")
+        route = {"destination": {"host": "reviews", "subset": subset}}
+        lab.update(kind, {**changed, "spec": {**changed["spec"], "http": [{"route": [route]}]}},
+                   "default")  # fmt: skip
+        with lab.lock:
+            views.append(MeshView.of(lab))
+    subsets = [v.virtual_services[0].http[0].destinations[0].destination.subset for v in views]
+    assert subsets == ["v2", "v3"]
