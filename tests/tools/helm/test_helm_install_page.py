@@ -56,6 +56,10 @@ def test_install_page_steps(cluster: Cluster) -> None:
     ]
     dep = cluster.get(cluster.kind("apps", "deployments"), "istio-system", "istiod")
     assert dep["status"]["availableReplicas"] == 1
+    # the chart's labels (istio-discovery/templates/deployment.yaml), as on an istioctl install
+    labels = dep["metadata"]["labels"]
+    assert labels["operator.istio.io/component"] == "Pilot"
+    assert labels["install.operator.istio.io/owning-resource"] == "unknown"
 
 
 def test_gateway_chart_and_values(cluster: Cluster) -> None:

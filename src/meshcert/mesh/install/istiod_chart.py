@@ -107,7 +107,16 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
     deployment: Obj = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": name, "namespace": ns, "labels": dict(labels)},
+        "metadata": {
+            "name": name,
+            "namespace": ns,
+            "labels": {
+                **labels,
+                # the chart's own labels on the Deployment (istio-discovery/templates/deployment.yaml)
+                "install.operator.istio.io/owning-resource": settings.owner or "unknown",
+                "operator.istio.io/component": "Pilot",
+            },
+        },
         "spec": {
             "replicas": int(replicas),
             "selector": {"matchLabels": {"istio": "pilot", "istio.io/rev": settings.rev_label}},
