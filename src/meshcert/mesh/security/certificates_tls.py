@@ -37,6 +37,7 @@ PROTOCOL_VERSIONS = {"TLSV1_0": "TLSv1", "TLSV1_1": "TLSv1.1", "TLSV1_2": "TLSv1
 
 # How a handshake failed (Handshake.failure)
 CLOSED = "closed"  # the server closed the connection (no filter chain, no certificate)
+WRONG_VERSION = "wrong-version"  # the answer is not TLS (e.g. TLS originated over TLS)
 VERIFY = "verify"  # the client rejected the server's chain (detail: OpenSSL's text)
 HOSTNAME = "hostname"  # the client rejected the server's name (detail: curl's message)
 CERTIFICATE_REQUIRED = "certificate-required"  # server alert: no client certificate
@@ -103,6 +104,11 @@ class Handshake:
 def closed() -> Handshake:
     """The server closed the connection before its ServerHello."""
     return Handshake(failure=CLOSED)
+
+
+def not_tls() -> Handshake:
+    """What came back to the ClientHello is not a TLS record (OpenSSL: wrong version number)."""
+    return Handshake(failure=WRONG_VERSION)
 
 
 def _cipher(version: str, key: object) -> tuple[str, str]:
@@ -187,10 +193,12 @@ __all__ = [
     "PROTOCOL_VERSIONS",
     "UNKNOWN_CA",
     "VERIFY",
+    "WRONG_VERSION",
     "ClientTls",
     "Handshake",
     "ServerTls",
     "closed",
     "key_size",
     "negotiate",
+    "not_tls",
 ]

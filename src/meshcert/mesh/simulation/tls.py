@@ -31,7 +31,13 @@ from meshcert.mesh.exchanges import HttpRequest
 from meshcert.mesh.gateways.tls import Passthrough, Terminating, server_tls, tls_only
 from meshcert.mesh.routing import BlackHole, NoListener, PassThrough, Proxy, route_tcp
 from meshcert.mesh.routing.proxies import is_gateway_workload
-from meshcert.mesh.security.certificates_tls import ClientTls, ServerTls, closed, negotiate
+from meshcert.mesh.security.certificates_tls import (
+    ClientTls,
+    ServerTls,
+    closed,
+    negotiate,
+    not_tls,
+)
 from meshcert.mesh.security.enforcement import admit_connection, admit_tcp
 from meshcert.mesh.security.peers import Peer
 
@@ -88,6 +94,13 @@ def outbound_tls(
                    upstream.name, f"{endpoint.workload.ip}:{endpoint.port}",
                    () if got.response is not None else ("UF",))  # fmt: skip
     name = endpoint.address if not hosts.is_ip(endpoint.address) else sni
+    if upstream.policy.tls is not None and upstream.policy.tls.mode in ORIGINATING_MODES:
+        # a DestinationRule originating TLS for a port the app already speaks TLS on: the
+        # site gets TLS inside TLS and answers the app's ClientHello in plain HTTP (istio.io
+        # egress-tls-origination applies the rule to port 80 only for this reason)
+        return log(Delivery(None, Failure.TLS, address, port, HANDSHAKE_TIME,
+                            handshake=not_tls()), upstream.name,
+                   f"{endpoint.address}:{endpoint.port}")  # fmt: skip
     got = to_internet(hop, name, request, address, endpoint.port)
     target = f"{got.remote_ip or endpoint.address}:{endpoint.port}"
     return log(Delivery(got.response, got.failure, address, port, got.duration, False,

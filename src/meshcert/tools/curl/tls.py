@@ -16,7 +16,8 @@ secure-ingress):
   error:0A00045C:SSL routines::tlsv13 alert certificate required, errno 0` (and `unknown ca`,
   `certificate expired`); no version in common: 35 `... tlsv1 alert protocol version`;
 - the server closed the connection (no filter chain for the SNI): 35 `OpenSSL SSL_connect:
-  SSL_ERROR_SYSCALL in connection to h:p`.
+  SSL_ERROR_SYSCALL in connection to h:p`; what came back is not TLS (a sidecar originating
+  TLS over the app's own TLS): 35 `... wrong version number`.
 """
 
 from __future__ import annotations
@@ -127,6 +128,8 @@ def failure(handshake: Handshake, host: str, port: int) -> tuple[int, str]:
         return 60, handshake.detail
     if kind == tls.PROTOCOL_VERSION:
         return 35, f"{OPENSSL}: error:0A00042E:SSL routines::tlsv1 alert protocol version"
+    if kind == tls.WRONG_VERSION:
+        return 35, f"{OPENSSL}: error:0A00010B:SSL routines::wrong version number"
     alerts = {
         tls.CERTIFICATE_REQUIRED: "0A00045C:SSL routines::tlsv13 alert certificate required",
         tls.UNKNOWN_CA: "0A000418:SSL routines::tlsv1 alert unknown ca",
@@ -169,7 +172,7 @@ def trace(handshake: Handshake, client: ClientTls) -> str:
     if client.verify:
         lines += [f" CAfile: {client.trust_label}",
                   f" CApath: {'none' if client.trust is not None else SYSTEM_CA_PATH}"]  # fmt: skip
-    if handshake.failure == tls.CLOSED:
+    if handshake.failure in (tls.CLOSED, tls.WRONG_VERSION):
         return "".join(f"* {line}\n" for line in lines)
     if handshake.failure == tls.PROTOCOL_VERSION:
         lines.append(f"{v} (IN), TLS alert, protocol version (582):")
