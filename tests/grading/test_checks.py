@@ -282,3 +282,21 @@ def test_a_defective_check_fails_alone(client: InProcessClient) -> None:
         ("d", False, "the check could not run (KeyError: 'spec')"),
         ("e", True, "installation as expected"),
     ]
+
+
+def test_a_crash_looping_pod_is_not_running() -> None:
+    """`running` means what kubectl's STATUS column says: istiod crash-looping on a bad mesh
+    config (the shipped broken-istiod-mesh-config state) has phase Running but is not
+    running; a healthy workload is."""
+    from meshcert.lab.labs import new_cluster
+    from meshcert.lab.scenarios import load_scenario, seed
+
+    broken = new_cluster()
+    seed(broken, load_scenario("broken-istiod-mesh-config"))
+    client = InProcessClient(broken)
+    istiod = check(type="pod", namespace="istio-system", selector="app=istiod", running=True)
+    found = verdict(client, istiod)
+    assert not found.passed
+    assert found.detail.endswith(" is CrashLoopBackOff")
+    app = check(type="pod", namespace="default", selector="app=httpbin", running=True)
+    assert verdict(client, app).passed

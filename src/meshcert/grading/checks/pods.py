@@ -1,5 +1,6 @@
 """Pod checks: the pods a selector picks have (or lack) the Istio sidecar, were recreated
-since the attempt started, are running; and `PodRef`, how other checks name a pod to exec in.
+since the attempt started, are running (as kubectl's STATUS says: a crash-looping container
+is not running); and `PodRef`, how other checks name a pod to exec in.
 
 A sidecar is the `istio-proxy` container, or an `istio-proxy` init container with
 `restartPolicy: Always` (native sidecars, Istio's `ENABLE_NATIVE_SIDECARS`). "Restarted"
@@ -36,6 +37,22 @@ def has_sidecar(pod: Obj) -> bool:
         c.get("name") == PROXY and c.get("restartPolicy") == "Always"
         for c in spec.get("initContainers") or []
     )
+
+
+def status_text(pod: Obj) -> str:
+    """The pod's state as `kubectl get pods` shows it in STATUS, reduced to what "running"
+    means to a candidate: a waiting container's reason (CrashLoopBackOff, ImagePullBackOff...)
+    wins over the phase, and a Running pod with a container not ready is `NotReady`."""
+    status = pod.get("status") or {}
+    containers = status.get("containerStatuses") or []
+    for container in containers:
+        waiting = (container.get("state") or {}).get("waiting")
+        if isinstance(waiting, dict) and waiting.get("reason"):
+            return str(waiting["reason"])
+    phase = str(status.get("phase") or "Pending")
+    if phase == "Running" and any(not c.get("ready") for c in containers):
+        return "NotReady"
+    return phase
 
 
 class PodRef(Model):
@@ -79,10 +96,10 @@ class PodCheck(CheckBase):
             if self.restarted is not None and (uid not in context.baseline_pods) != self.restarted:
                 was = "was not" if uid in context.baseline_pods else "was"
                 return Verdict(False, f"pod {name} {was} recreated since the task started")
-            phase = (pod.get("status") or {}).get("phase")
-            if self.running is not None and (phase == "Running") != self.running:
-                return Verdict(False, f"pod {name} is {phase or 'not scheduled'}")
+            state = status_text(pod)
+            if self.running is not None and (state == "Running") != self.running:
+                return Verdict(False, f"pod {name} is {state}")
         return Verdict(True, f"{len(pods)} pod(s) as expected")
 
 
-__all__ = ["PodCheck", "PodRef", "has_sidecar", "live"]
+__all__ = ["PodCheck", "PodRef", "has_sidecar", "live", "status_text"]
