@@ -300,3 +300,18 @@ def test_a_crash_looping_pod_is_not_running() -> None:
     assert found.detail.endswith(" is CrashLoopBackOff")
     app = check(type="pod", namespace="default", selector="app=httpbin", running=True)
     assert verdict(client, app).passed
+
+
+def test_behaviour_headers_absent(client: InProcessClient) -> None:
+    """A response header that must not be sent (a VirtualService's `headers.response.remove`
+    task): the sidecar's `server: envoy` is present, an unknown header is absent."""
+    absent = check(type="behaviour", **{"from": CURL}, count=2,
+                   request={"url": "http://httpbin:8000/get"},
+                   expect={"status": [200], "headersAbsent": ["x-not-sent"]})  # fmt: skip
+    assert verdict(client, absent).passed
+    present = check(type="behaviour", **{"from": CURL}, count=2,
+                    request={"url": "http://httpbin:8000/get"},
+                    expect={"headersAbsent": ["Server"]})  # fmt: skip
+    found = verdict(client, present)
+    assert not found.passed
+    assert found.detail == "2 of 2 responses have header Server"

@@ -122,6 +122,7 @@ class Expectation(Model):
     body_contains: str | None = None
     body_lacks: str | None = None
     headers: dict[str, str] = Field(default_factory=dict, description="name -> substring")
+    headers_absent: tuple[str, ...] = Field(default=(), description="response headers not sent")
     distribution: Distribution | None = None
 
 
@@ -197,6 +198,10 @@ def judge(expect: Expectation, responses: list[Response]) -> Verdict:
         missing = sum(value not in r.headers.get(name.lower(), "") for r in responses)
         if missing:
             return Verdict(False, f"{missing} of {n} responses lack header {name}: {value}")
+    for name in expect.headers_absent:
+        present = sum(name.lower() in r.headers for r in responses)
+        if present:
+            return Verdict(False, f"{present} of {n} responses have header {name}")
     if expect.distribution is not None:
         return _distribution(expect.distribution, responses)
     return Verdict(True, f"{n} response(s) as expected")
