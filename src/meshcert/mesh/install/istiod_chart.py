@@ -112,7 +112,7 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
             "namespace": ns,
             "labels": {
                 **labels,
-                # the chart's own labels on the Deployment (istio-discovery/templates/deployment.yaml)
+                # the chart's own (istio-discovery/templates/deployment.yaml)
                 "install.operator.istio.io/owning-resource": settings.owner or "unknown",
                 "operator.istio.io/component": "Pilot",
             },
