@@ -287,7 +287,7 @@ def _opaque(hop: Hop, client: Workload, proxy: Proxy, destination: Destination,
     candidates = pools.healthy(hop, upstream) if upstream is not None else []
     if upstream is None or not candidates:
         return Delivery(None, Failure.RESET, address, port, ENVOY_LATENCY)
-    endpoint = pools.choose(hop, upstream, candidates)
+    endpoint = pools.choose(hop, upstream, candidates, client.locality)
     if endpoint.workload is None:
         got = _to_external(hop, upstream, endpoint.address, request, endpoint.port)
     else:
@@ -404,7 +404,7 @@ def _attempt(
     if tried:
         fresh = [e for e in candidates if f"{e.address}:{e.port}" not in tried]
         candidates = fresh or candidates
-    endpoint = pools.choose(hop, upstream, candidates)
+    endpoint = pools.choose(hop, upstream, candidates, client.locality)
     target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is not None:
         sent = (request if endpoint.has_sidecar or proxy.is_waypoint  # HBONE carries it

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from meshcert.mesh.config.services import Endpoint
 
+from . import localities
 from .hops import Hop
 from .state import Ejection
 from .upstreams import Upstream
@@ -62,7 +63,17 @@ def overflows(hop: Hop, upstream: Upstream, concurrency: int) -> bool:
     return hop.state.rng.random() < share
 
 
-def choose(hop: Hop, upstream: Upstream, candidates: list[Endpoint]) -> Endpoint:
+def choose(hop: Hop, upstream: Upstream, candidates: list[Endpoint],
+           client_locality: str = "") -> Endpoint:  # fmt: skip
+    """The endpoint a request goes to: within the locality group locality load balancing
+    picks for a client in `client_locality` (`localities.py`), by the load balancer."""
+    if client_locality and len(candidates) > 1:
+        lb = localities.setting(upstream.policy.load_balancer.locality,
+                                hop.view.mesh.raw.get("localityLbSetting"))  # fmt: skip
+        narrowed = localities.narrow(candidates, upstream.endpoints, client_locality, lb,
+                                     upstream.policy.outlier_detection is not None,
+                                     hop.state.rng)  # fmt: skip
+        candidates = narrowed or candidates
     if len(candidates) == 1:
         return candidates[0]
     if upstream.policy.load_balancer.simple == "ROUND_ROBIN":

@@ -84,7 +84,7 @@ def _connect(
     candidates = pools.healthy(hop, upstream)
     if not candidates:
         return log.done(Stream(failure=Failure.RESET), upstream.name, "", ("UH",))
-    endpoint = pools.choose(hop, upstream, candidates)
+    endpoint = pools.choose(hop, upstream, candidates, proxy.workload.locality)
     target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is None:
         return log.done(Stream(failure=Failure.RESET), upstream.name, target, ("UF",))

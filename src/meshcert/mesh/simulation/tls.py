@@ -86,7 +86,7 @@ def outbound_tls(
     if not candidates:
         return log(Delivery(None, Failure.RESET, address, port, 0.001), upstream.name,
                    flags=("UH",))  # fmt: skip
-    endpoint = pools.choose(hop, upstream, candidates)
+    endpoint = pools.choose(hop, upstream, candidates, client.locality)
     if endpoint.workload is not None:
         got = inbound_tls(hop, endpoint.workload, endpoint.port, request, client.ip)
         return log(Delivery(got.response, got.failure, address, port, got.duration,
