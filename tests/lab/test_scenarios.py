@@ -221,3 +221,32 @@ def test_a_then_step_says_what_happens(tmp_path: Path) -> None:
     path.write_text("then: true\n")
     with pytest.raises(ScenarioError, match="document 1: then must say what happens"):
         load_scenario(str(path))
+
+
+def test_a_workers_step_adds_ready_nodes_in_localities() -> None:
+    """The shipped istio-demo-zones: three Ready workers with the topology labels a cloud
+    sets, each helloworld pinned to one, so the mesh sees three localities."""
+    cluster = new_cluster()
+    seed(cluster, load_scenario("istio-demo-zones"))
+    nodes = {n["metadata"]["name"]: n for n in cluster.list(cluster.kind("", "nodes"))}
+    zone1 = nodes["worker-zone1"]["metadata"]["labels"]
+    assert zone1["topology.kubernetes.io/region"] == "region1"
+    assert zone1["topology.kubernetes.io/zone"] == "zone1"
+    ready = {
+        n: any(c["type"] == "Ready" and c["status"] == "True" for c in node["status"]["conditions"])
+        for n, node in nodes.items()
+    }
+    assert ready == {NODE_NAME: True, "worker-zone1": True, "worker-zone2": True,
+                     "worker-zone3": True}  # fmt: skip
+    placed = {p["metadata"]["labels"].get("version"): p["spec"]["nodeName"]
+              for p in cluster.list(cluster.kind("", "pods"), "sample")
+              if p["metadata"]["labels"].get("app") == "helloworld"}  # fmt: skip
+    assert placed == {"region1.zone1": "worker-zone1", "region1.zone2": "worker-zone2",
+                      "region2.zone3": "worker-zone3"}  # fmt: skip
+
+
+def test_a_workers_step_needs_named_nodes(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("workers: [{region: r1}]\n")
+    with pytest.raises(ScenarioError, match="document 1: every worker needs a name"):
+        load_scenario(str(path))

@@ -8,8 +8,10 @@ control-plane Node); another scenario's manifests are applied on top, as `kubect
 A scenario may install Istio before its manifests with one document holding an `istio:` step
 (no `kind`): `istio: {set: [profile=demo]}` runs what `istioctl install --set profile=demo -y`
 does, so the manifests after it see the control plane (and injection) a real install gives.
-A document `gatewayAPI: true` installs the Gateway API CRDs first (`meshcert.kube.gateway_api`),
-as the istio.io pages that use the Gateway API ask for.
+A document `workers: [{name, region, zone, subzone}]` adds Ready worker Nodes with topology
+labels (for locality load balancing). A document `gatewayAPI: true` installs the Gateway API
+CRDs first (`meshcert.kube.gateway_api`), as the istio.io pages that use the Gateway API ask
+for.
 
 A document `then: <what happens>` (no `kind`) starts a later phase: the manifests after it are
 applied once everything before has settled (pods created and injected, proxies given their
@@ -134,6 +136,9 @@ def parse_manifests(
                 raise ScenarioError(f"{source}: document {number}: gatewayAPI must be true")
             steps.append("gatewayAPI")
             continue
+        if is_step and "workers" in doc:
+            manifests.extend(worker_nodes(doc.get("workers"), f"{source}: document {number}"))
+            continue
         if phases is not None and is_step and "then" in doc:
             if not isinstance(doc.get("then"), str):
                 raise ScenarioError(f"{source}: document {number}: then must say what happens")
@@ -153,6 +158,29 @@ def parse_manifests(
                 raise ScenarioError(f"{source}: document {number} lacks {', '.join(missing)}")
             manifests.append(item)
     return tuple(manifests)
+
+
+def worker_nodes(spec: Any, where: str, first_index: int = 1) -> list[Manifest]:
+    """Ready worker Nodes from a `workers:` step: `[{name, region, zone, subzone}]`, the
+    topology labels a cloud provider sets (`topology.kubernetes.io/region|zone`, Istio's
+    `topology.istio.io/subzone`), for locality load balancing."""
+    from meshcert.kube.controllers.nodes import node_manifest as kind_node
+
+    if not isinstance(spec, list) or not spec:
+        raise ScenarioError(f"{where}: workers must list nodes ({{name, region, zone}})")
+    out = []
+    for offset, item in enumerate(spec):
+        if not isinstance(item, dict) or not item.get("name"):
+            raise ScenarioError(f"{where}: every worker needs a name")
+        node = kind_node(str(item["name"]), index=first_index + offset)
+        labels = node["metadata"]["labels"]
+        for key, label in (("region", "topology.kubernetes.io/region"),
+                           ("zone", "topology.kubernetes.io/zone"),
+                           ("subzone", "topology.istio.io/subzone")):  # fmt: skip
+            if item.get(key):
+                labels[label] = str(item[key])
+        out.append(node)
+    return out
 
 
 def node_manifest(cluster: Cluster) -> Manifest:
