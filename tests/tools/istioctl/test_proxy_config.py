@@ -52,11 +52,16 @@ spec:
 """
 
 
+def seeded(scenario: str = "bookinfo") -> Cluster:
+    """A new lab from a shipped scenario (for tests that change it)."""
+    c = new_cluster()
+    seed(c, load_scenario(scenario))
+    return c
+
+
 @pytest.fixture(scope="module")
 def lab() -> Cluster:
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
-    return c
+    return seeded()
 
 
 def _apply(c: Cluster, text: str) -> None:
@@ -76,8 +81,7 @@ def pc(c: Cluster, *argv: str) -> str:
 
 
 def test_cluster_rows_for_reviews_before_and_after_a_destination_rule() -> None:
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     pp = _pod(c, "productpage-v1")
     assert pc(c, "proxy-config", "cluster", pp, "--fqdn", "reviews") == (
         "SERVICE FQDN                          PORT     SUBSET     DIRECTION     TYPE     "
@@ -126,8 +130,7 @@ def test_full_cluster_listing_has_the_static_and_passthrough_clusters(lab: Clust
 
 
 def test_route_shows_the_virtual_service() -> None:
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     _apply(c, REVIEWS)
     out = pc(c, "pc", "route", _pod(c, "productpage-v1"), "--name", "9080")
     lines = out.splitlines()
@@ -333,8 +336,7 @@ spec:
 
 
 def test_ingress_gateway_route_and_listener() -> None:
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     _apply(c, GATEWAY)
     gw = _pod(c, "istio-ingressgateway", "istio-system")
     assert pc(c, "pc", "route", f"{gw}.istio-system", "--name", "http.8080") == (
@@ -396,8 +398,7 @@ def test_gateway_passthrough_and_tcp_listeners() -> None:
     buildGatewayNetworkFiltersFromTLSRoutes; a host no route claims gets no chain), a TCP
     server an `ALL` chain with the tcp route's cluster (describeListener prints `Cluster: X`
     for a tcp_proxy)."""
-    c = new_cluster()
-    seed(c, load_scenario("istio-demo"))
+    c = seeded("istio-demo")
     _apply(c, PASSTHROUGH_AND_TCP)
     gw = _pod(c, "istio-ingressgateway", "istio-system")
     listeners = pc(c, "pc", "listener", gw, "-n", "istio-system")
@@ -414,8 +415,7 @@ def test_gateway_passthrough_and_tcp_listeners() -> None:
 def test_a_stopped_istiod_leaves_proxies_with_the_old_config() -> None:
     """The push model (docs/mesh.md): with istiod scaled to 0 the DestinationRule applied
     afterwards never reaches the sidecar, so its subsets do not show; back up, they do."""
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     pp = _pod(c, "productpage-v1")
     kind = c.kind("apps", "deployments")
 
@@ -434,8 +434,7 @@ def test_a_stopped_istiod_leaves_proxies_with_the_old_config() -> None:
 
 
 def test_sidecar_egress_scoping_limits_the_clusters() -> None:
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     _apply(
         c,
         """
@@ -528,8 +527,7 @@ def _tls_secret(name: str, host: str) -> tuple[dict[str, Any], x509.Certificate]
 
 
 def test_gateway_secret_shows_the_credential_and_a_missing_one_warming() -> None:
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     secret, cert = _tls_secret("bookinfo-credential", "bookinfo.example.com")
     c.create(c.kind("", "secrets"), secret)
     _apply(
@@ -600,8 +598,7 @@ spec:
 
 
 def test_service_entry_dns_cluster_and_its_endpoint() -> None:
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     _apply(
         c,
         """
@@ -629,8 +626,7 @@ spec:
 
 
 def test_wildcard_service_entry_cluster_and_sni_listener() -> None:
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     _apply(
         c,
         """
@@ -686,8 +682,7 @@ def test_waypoint_and_ztunnel_are_said_to_be_unmodelled() -> None:
 def test_productpage_cluster_listing_golden() -> None:
     """The whole `pc cluster` of productpage once reviews has a DestinationRule with subsets
     v1 and v2 (no addresses or pod names appear, so the text is stable)."""
-    c = new_cluster()
-    seed(c, load_scenario("bookinfo"))
+    c = seeded()
     _apply(c, REVIEWS)
     expected = (TESTDATA / "productpage_clusters.txt").read_text()
     assert pc(c, "pc", "cluster", _pod(c, "productpage-v1")) == expected
