@@ -14,6 +14,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from meshcert.kube.tables.pods import pod_status
+
 from ..client import KubeClient, Obj
 from .base import CheckBase, GradeContext, Model, Verdict
 
@@ -40,19 +42,12 @@ def has_sidecar(pod: Obj) -> bool:
 
 
 def status_text(pod: Obj) -> str:
-    """The pod's state as `kubectl get pods` shows it in STATUS, reduced to what "running"
-    means to a candidate: a waiting container's reason (CrashLoopBackOff, ImagePullBackOff...)
-    wins over the phase, and a Running pod with a container not ready is `NotReady`."""
-    status = pod.get("status") or {}
-    containers = status.get("containerStatuses") or []
-    for container in containers:
-        waiting = (container.get("state") or {}).get("waiting")
-        if isinstance(waiting, dict) and waiting.get("reason"):
-            return str(waiting["reason"])
-    phase = str(status.get("phase") or "Pending")
-    if phase == "Running" and any(not c.get("ready") for c in containers):
-        return "NotReady"
-    return phase
+    """The pod's STATUS as `kubectl get pods` prints it (kube/tables/pods.py, the apiserver's
+    printer: a waiting container's reason such as CrashLoopBackOff wins over the phase), with
+    `NotReady` for a Running pod whose containers are not all ready, as "running" means to a
+    candidate."""
+    status, ready, total, _ = pod_status(pod)
+    return "NotReady" if status == "Running" and ready < total else status
 
 
 class PodRef(Model):
