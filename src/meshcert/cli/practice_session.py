@@ -188,8 +188,7 @@ def current() -> tuple[Session, TaskInstance]:
 
 
 def check(session: Session, instance: TaskInstance) -> GradeReport:
-    files_ok = Path(session.kubeconfig).exists()
-    if not files_ok:
+    if not Path(session.kubeconfig).exists():
         raise PracticeError(f"the lab's kubeconfig {session.kubeconfig} is gone: "
                             "`meshcert practice reset`")  # fmt: skip
     try:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import fnmatch
 import random
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -84,29 +85,27 @@ def narrow(candidates: Sequence[Endpoint], endpoints: Sequence[Endpoint], client
     if not outlier_detection:
         return list(candidates)
     failover = [f for f in lb.get("failover") or [] if isinstance(f, Mapping)]
+    region = _parts(client)[0]
+    redirect = next((f for f in failover if f.get("from") == region), None)
 
     def priority(endpoint: Endpoint) -> int:
         found = lb_priority(client, endpoint.locality)
-        if found == 3:
-            for item in failover:
-                if item.get("from") == _parts(client)[0]:
-                    if _parts(endpoint.locality)[0] != item.get("to"):
-                        found = 4
-                    break
+        if (
+            found == 3
+            and redirect is not None
+            and _parts(endpoint.locality)[0] != redirect.get("to")
+        ):
+            return 4
         return found
 
-    groups: dict[int, list[Endpoint]] = {}
-    for endpoint in endpoints:
-        groups.setdefault(priority(endpoint), [])
-    healthy: dict[int, list[Endpoint]] = {p: [] for p in groups}
+    totals: Counter[int] = Counter(priority(e) for e in endpoints)
+    healthy: dict[int, list[Endpoint]] = {p: [] for p in totals}
     for endpoint in candidates:
         healthy.setdefault(priority(endpoint), []).append(endpoint)
-    totals = {p: sum(1 for e in endpoints if priority(e) == p) for p in groups}
     loads: list[tuple[int, float]] = []
     remaining = 100.0
-    for p in sorted(groups):
-        share = 100.0 * len(healthy[p]) / totals[p] if totals[p] else 0.0
-        load = min(remaining, share * OVERPROVISIONING)
+    for p in sorted(totals):
+        load = min(remaining, 100.0 * len(healthy[p]) / totals[p] * OVERPROVISIONING)
         loads.append((p, load))
         remaining -= load
     total = sum(load for _, load in loads)
