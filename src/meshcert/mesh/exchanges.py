@@ -43,19 +43,19 @@ class HttpRequest:
         """A copy with header `name` set to `value` (replacing every earlier value)."""
         wanted = name.lower()
         kept = tuple((n, v) for n, v in self.headers if n != wanted)
-        return self._with_lowered_headers((*kept, (wanted, value)))
+        return self.with_lowered_headers((*kept, (wanted, value)))
 
     def without_header(self, name: str) -> HttpRequest:
         wanted = name.lower()
-        return self._with_lowered_headers(tuple((n, v) for n, v in self.headers if n != wanted))
+        return self.with_lowered_headers(tuple((n, v) for n, v in self.headers if n != wanted))
 
-    def _with_lowered_headers(self, headers: tuple[tuple[str, str], ...]) -> HttpRequest:
+    def with_lowered_headers(self, headers: tuple[tuple[str, str], ...]) -> HttpRequest:
         """A copy with `headers` (names already lower-case): `dataclasses.replace` without
-        its second pass over the fields (the hot path copies requests several times a hop)."""
+        its second pass over the headers (the hot path copies requests several times a hop)."""
         out = object.__new__(HttpRequest)
-        for name in ("method", "authority", "path", "scheme", "body", "tls"):
-            object.__setattr__(out, name, getattr(self, name))
-        object.__setattr__(out, "headers", headers)
+        fields = out.__dict__
+        fields.update(self.__dict__)
+        fields["headers"] = headers
         return out
 
     @property

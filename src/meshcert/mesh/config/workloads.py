@@ -52,6 +52,13 @@ class Workload:
                 return True
         return False
 
+    @functools.cached_property
+    def redirect_annotations(self) -> Mapping[str, Any]:
+        """The pod's `traffic.sidecar.istio.io/*` annotations (istio-init's interception
+        ranges and ports); empty for most pods, so the request path checks it once."""
+        annotations = (self.obj.get("metadata") or {}).get("annotations") or {}
+        return {k: v for k, v in annotations.items() if k.startswith("traffic.sidecar.istio.io/")}
+
     @property
     def images(self) -> tuple[str, ...]:
         """Container images, app containers first, the proxy last."""

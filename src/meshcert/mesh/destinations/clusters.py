@@ -77,7 +77,7 @@ def upstream_cluster(
         destination.subset,
         destination.port,
     )
-    found = view.memo(key)
+    found = view.memos.get(key)
     if found is not None:
         return found if isinstance(found, UpstreamCluster) else None
     result = _build(view, proxy, destination, ns)

@@ -60,7 +60,7 @@ def route_http(
         from .waypoints import waypoint_route
 
         return waypoint_route(view, proxy, request, port, claims)
-    table = view.memo(("px", proxy.namespace, proxy.workload.name))
+    table = view.memos.get(("px", proxy.namespace, proxy.workload.name))
     if table is None:
         table = view.remember(("px", proxy.namespace, proxy.workload.name), {})
     entry = table.get((request.authority, port))
@@ -119,7 +119,7 @@ def http_listener_ports(view: MeshView, proxy: Proxy, scope: Scope) -> frozenset
     holds the `allow_any` / `block_all` virtual host (pilot/pkg/networking/core/
     listener.go buildSidecarOutboundListeners; TCP service ports get per-address listeners)."""
     key = ("http-listener-ports", proxy.namespace, proxy.workload.name)
-    found = view.memo(key)
+    found = view.memos.get(key)
     if found is None:
         found = frozenset(
             p.port
@@ -155,7 +155,7 @@ def default_route(view: MeshView, hostname: str, port: int) -> Routed:
     """The route of a service without a VirtualService: all to `outbound|port||host`, no
     timeout, the mesh's default retry policy (BuildDefaultHTTPOutboundRoute)."""
     key = ("default-route", hostname, port)
-    found = view.memo(key)
+    found = view.memos.get(key)
     if found is None:
         found = view.remember(
             key,
@@ -256,7 +256,7 @@ def outcome_of(
             rule.direct_status, rule.direct_body, name, key, rule.response_headers
         )
     memo_key = ("routed", id(vs), rule.index, id(hit), port, client_namespace, hostname, id(root))
-    routed = view.memo(memo_key)
+    routed = view.memos.get(memo_key)
     if routed is None:
         routed = view.remember(
             memo_key,

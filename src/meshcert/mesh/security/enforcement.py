@@ -57,6 +57,16 @@ def admit_http_authenticated(
     return passed if isinstance(passed, Rejection) else (passed, authn)
 
 
+def filters_http(view: MeshView, workload: Workload) -> bool:
+    """Whether the JWT or RBAC filters of `workload`'s inbound proxy have anything to check
+    (a RequestAuthentication or an AuthorizationPolicy applies). Without either, admitting a
+    request only adds the client certificate header (`admit_http` then equals
+    `mtls.with_client_cert`)."""
+    return bool(requestauthn.rules_for(view, workload)) or bool(
+        authorization.enforced(view, workload)
+    )
+
+
 def admit_tcp(view: MeshView, workload: Workload, port: int, peer: Peer) -> bool:
     """Whether a TCP connection (or HTTP on a port the mesh treats as TCP) may proceed
     (False: the proxy closes it)."""
@@ -77,4 +87,5 @@ __all__ = [
     "admit_http_authenticated",
     "admit_tcp",
     "admit_ztunnel",
+    "filters_http",
 ]

@@ -99,7 +99,7 @@ def namespace_mode(view: MeshView, namespace: str) -> str | None:
     """GetNamespaceMutualTLSMode: the namespace policy's mode (UNSET inherits the mesh's,
     else PERMISSIVE), else the mesh policy's, else None (no policy at all)."""
     key = ("mtls-namespace", namespace)
-    found = view.memo(key)
+    found = view.memos.get(key)
     if found is not None:
         return str(found) or None
     result = mesh_mode(view)
@@ -136,7 +136,7 @@ def _ports(spec: Mapping[str, Any]) -> dict[int, str]:
 def effective(view: MeshView, workload: Workload) -> EffectiveMtls:
     """ComposePeerAuthentication for `workload` (memoized per view)."""
     key = ("mtls-effective", workload.namespace, workload.name)
-    found = view.memo(key)
+    found = view.memos.get(key)
     if isinstance(found, EffectiveMtls):
         return found
     mode = namespace_mode(view, workload.namespace) or PERMISSIVE
@@ -193,7 +193,7 @@ def client_tls_mode(view: MeshView, client: Workload | None, upstream: UpstreamC
         return DISABLE
     key = ("client-tls", client.namespace, client.name, upstream.name, endpoint.address,
            endpoint.port)  # fmt: skip
-    found = view.memo(key)
+    found = view.memos.get(key)
     if found is None:
         found = view.remember(key, _client_tls_mode(view, upstream, endpoint))
     return str(found)
@@ -280,22 +280,30 @@ def with_client_cert(view: MeshView, workload: Workload, request: HttpRequest,
     connection's element, or removes it without mTLS. What arrives over mTLS from a sidecar
     holds nothing: its outbound listener sanitizes (Envoy's default SANITIZE); from a
     gateway it is what the gateway set."""
-    gateway = is_gateway_workload(workload)
+    gateway = workload.is_gateway
     if not peer.mtls or peer.workload is None:
         if gateway and request.header(XFCC) is not None:
             return request.without_header(XFCC)
         return request
     client = peer.workload
     key = ("xfcc", workload.namespace, workload.name, client.namespace, client.name)
-    element = view.memo(key)  # the certificate and its hash are fixed for a view's lifetime
+    element = view.memos.get(key)  # the certificate and its hash are fixed for a view's lifetime
     if element is None:
         element = view.remember(key, (
             f"By={_spiffe(view, workload)};Hash={client_cert_hash(view, client)};"
             f'Subject="";URI={_spiffe(view, client)}'))  # fmt: skip
-    existing = request.header(XFCC)
-    if existing and not gateway and is_gateway_workload(client):
+    kept = []
+    existing = None
+    for header in request.headers:  # one pass: the arriving value, and the other headers
+        if header[0] == XFCC:
+            if existing is None:
+                existing = header[1]
+        else:
+            kept.append(header)
+    if existing and not gateway and client.is_gateway:
         element = f"{existing},{element}"
-    return request.with_header(XFCC, element)
+    kept.append((XFCC, element))
+    return request.with_lowered_headers(tuple(kept))
 
 
 __all__ = [

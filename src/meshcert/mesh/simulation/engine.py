@@ -13,8 +13,9 @@ simulated internet, anything else times out. With a sidecar, `outbound` routes i
 
 from __future__ import annotations
 
+import functools
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from meshcert.mesh import internet
@@ -44,7 +45,7 @@ def client_workload(hop: Hop, pod: Obj | None) -> Workload | None:
         return None
     meta = pod.get("metadata") or {}
     key = ("client", meta.get("namespace", ""), meta.get("name", ""))
-    found = hop.view.memo(key)
+    found = hop.view.memos.get(key)
     if found is None:
         found = hop.view.workload(str(meta.get("namespace", "")), str(meta.get("name", "")))
         if found is not None:
@@ -121,12 +122,18 @@ def send(
     if proxy is not None and client is not None and not intercepted(client, address, port):
         proxy = None
     if proxy is not None and client is not None:
-        from .outbound import outbound
-
-        hop = hop.seen_by(view_for_proxy(hop.cluster, client.obj))
-        return outbound(hop, client, proxy, request, address, port, concurrency)
+        hop = hop.seen_by(view_for_proxy(hop.cluster, client.obj, hop.state))
+        return _outbound_proxy()(hop, client, proxy, request, address, port, concurrency)
     client_ip = client.ip if client is not None else ""
     return direct(hop, client, client_ip, request, address, port)
+
+
+@functools.cache
+def _outbound_proxy() -> Callable[..., Delivery]:
+    """`outbound.outbound` (imported on first use: outbound imports this module)."""
+    from .outbound import outbound
+
+    return outbound
 
 
 INCLUDE_RANGES = "traffic.sidecar.istio.io/includeOutboundIPRanges"
@@ -139,9 +146,9 @@ def intercepted(client: Workload, address: str, port: int) -> bool:
     """Whether istio-init's iptables send this connection to the sidecar: the pod annotations
     traffic.sidecar.istio.io/{include,exclude}Outbound{IPRanges,Ports} (istio.io
     docs/reference/config/annotations; egress-control "Direct access to external services")."""
-    annotations = (client.obj.get("metadata") or {}).get("annotations") or {}
-    if not any(k.startswith("traffic.sidecar.istio.io/") for k in annotations):
+    if not client.redirect_annotations:
         return True
+    annotations = client.redirect_annotations
     ports = {p.strip() for p in str(annotations.get(EXCLUDE_PORTS, "")).split(",")}
     if str(port) in ports:
         return False
@@ -179,7 +186,7 @@ def _in_ranges(address: str, ranges: str) -> bool:
 
 def _proxy(hop: Hop, client: Workload) -> Proxy | None:
     key = ("proxy", client.namespace, client.name, client.ip)
-    found = hop.view.memo(key)
+    found = hop.view.memos.get(key)
     if found is None:
         found = hop.view.remember(key, proxy_for(client) or False)
     return found if isinstance(found, Proxy) else None
@@ -256,7 +263,7 @@ def _loopback(hop: Hop, client: Workload | None, request: HttpRequest, address: 
 def entry_point(hop: Hop, address: str, port: int) -> tuple[Service, int] | None:
     """A Service reached from outside: a LoadBalancer ingress IP and port, or any node's
     InternalIP and a NodePort (kubernetes.io docs/concepts/services-networking/service)."""
-    table = hop.view.memo(("entry-points",))
+    table = hop.view.memos.get(("entry-points",))
     if table is None:
         table = hop.view.remember(("entry-points",), _entry_points(hop))
     found = table.get((address, port))

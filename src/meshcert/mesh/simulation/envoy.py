@@ -126,40 +126,44 @@ def redirect_response(status: int, location: str, now: datetime) -> HttpResponse
     )
 
 
-def relay(response: HttpResponse, service_time: float | None) -> HttpResponse:
+def relay(response: HttpResponse, service_time: float | None,
+          duration: float | None = None) -> HttpResponse:  # fmt: skip
     """A response passed through an Envoy: hop-by-hop headers dropped, `server: envoy`
     (server_header_transformation OVERWRITE) and, when it came from an upstream,
     `x-envoy-upstream-service-time` in milliseconds. Response flags belong to the proxy that
-    set them: a relayed response has none of its own (via_upstream)."""
+    set them: a relayed response has none of its own (via_upstream). `duration`: the
+    relayed response's, when it changes."""
     headers = response.headers
     if headers and headers[0] == ("server", "envoy") and service_time is not None:
         # already relayed by an Envoy (the inbound sidecar): only the service time changes
         kept = [h for h in headers[1:] if h[0] != "x-envoy-upstream-service-time"]
         kept.append(("x-envoy-upstream-service-time", str(int(service_time * 1000))))
-        return response_with(response, headers=(headers[0], *kept), flags=())
+        return response_with(response, headers=(headers[0], *kept), flags=(),
+                             duration=duration)  # fmt: skip
     kept = [(n, v) for n, v in headers if n not in _DROPPED]
     if service_time is not None:
         kept.append(("x-envoy-upstream-service-time", str(int(service_time * 1000))))
     # Through a sidecar curl shows `server: envoy` first, then the upstream's headers.
     result = [("server", "envoy"), *kept]
-    return response_with(response, headers=tuple(result), flags=())
+    return response_with(response, headers=tuple(result), flags=(), duration=duration)
 
 
 _MASK = (1 << 64) - 1
 
 
-def _mix(value: int) -> int:
-    """splitmix64's finaliser: well-spread 64 bits from a counter."""
-    value = (value + 0x9E3779B97F4A7C15) & _MASK
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & _MASK
-    return value ^ (value >> 31)
-
-
 def request_id(counter: int, depth: int) -> str:
-    """A UUID-shaped x-request-id, stable for the n-th request of a lab (and its depth)."""
-    high = _mix((counter << 8) + depth)
-    digits = f"{high:016x}{_mix(high ^ 0x9E3779B97F4A7C15):016x}"
+    """A UUID-shaped x-request-id, stable for the n-th request of a lab (and its depth):
+    two rounds of splitmix64's finaliser (well-spread 64 bits each), written out inline as
+    one request makes one."""
+    mask = _MASK
+    value = ((counter << 8) + depth + 0x9E3779B97F4A7C15) & mask
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & mask
+    high = value ^ (value >> 31)
+    value = ((high ^ 0x9E3779B97F4A7C15) + 0x9E3779B97F4A7C15) & mask
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & mask
+    digits = f"{high:016x}{value ^ (value >> 31):016x}"
     return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-a{digits[17:20]}-{digits[20:32]}"
 
 

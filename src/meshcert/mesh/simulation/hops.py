@@ -18,8 +18,11 @@ if TYPE_CHECKING:
 MAX_DEPTH = 12
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Hop:
+    """Treated as immutable (`deeper` and `seen_by` make new ones); not a frozen dataclass
+    only because every request makes several and a frozen one is slower to build."""
+
     cluster: Cluster
     view: MeshView
     state: SimulationState
@@ -28,7 +31,8 @@ class Hop:
 
     @classmethod
     def start(cls, cluster: Cluster) -> Hop:
-        return cls(cluster, current_view(cluster), state_of(cluster), _now(cluster))
+        state = state_of(cluster)
+        return cls(cluster, current_view(cluster, state), state, _now(cluster))
 
     def deeper(self) -> Hop:
         return Hop(self.cluster, self.view, self.state, self.now, self.depth + 1)

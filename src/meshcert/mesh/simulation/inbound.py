@@ -22,14 +22,15 @@ from meshcert.mesh.config.workloads import PROXY_CONTAINER, Workload
 from meshcert.mesh.exchanges import HttpRequest, HttpResponse
 from meshcert.mesh.gateways.routing import gateway_servers
 from meshcert.mesh.routing import Proxy
-from meshcert.mesh.routing.proxies import is_gateway_workload
 from meshcert.mesh.security.enforcement import (
     admit_connection,
     admit_http,
     admit_http_authenticated,
     admit_tcp,
     admit_ztunnel,
+    filters_http,
 )
+from meshcert.mesh.security.mtls import with_client_cert
 from meshcert.mesh.security.peers import Peer, Rejection
 
 from . import envoy, proxylogs
@@ -42,20 +43,20 @@ INBOUND_PEER = "127.0.0.6"
 Obj = Mapping[str, Any]
 
 
-def _is_gateway(hop: Hop, workload: Workload) -> bool:
-    key = ("is-gateway", workload.namespace, workload.name)
-    found = hop.view.memo(key)
-    if found is None:
-        found = hop.view.remember(key, is_gateway_workload(workload))
-    return bool(found)
-
-
 def _serving(hop: Hop, workload: Workload, port: int) -> tuple[Obj, App] | None:
     key = ("serving", workload.namespace, workload.name, port)
-    found = hop.view.memo(key)
+    found = hop.view.memos.get(key)
     if found is None:
         found = hop.view.remember(key, serving_container(workload, port) or False)
     return found if isinstance(found, tuple) else None
+
+
+def _filters_http(hop: Hop, workload: Workload) -> bool:
+    key = ("filters-http", workload.namespace, workload.name, workload.ip)
+    found = hop.view.memos.get(key)
+    if found is None:
+        found = hop.view.remember(key, filters_http(hop.view, workload))
+    return bool(found)
 
 
 def serving_container(workload: Workload, port: int) -> tuple[Obj, App] | None:
@@ -89,7 +90,7 @@ def deliver_http(
     if not workload.ip:
         return Delivery(None, Failure.CONNECT_TIMEOUT, workload.ip, port)
     client_ip = peer.ip
-    if workload.has_sidecar and _is_gateway(hop, workload):
+    if workload.has_sidecar and workload.is_gateway:
         return _through_gateway(hop, workload, port, request, peer)
     if workload.ambient and not loopback and not admit_ztunnel(hop.view, workload, port, peer):
         return Delivery(None, Failure.RESET, workload.ip, port)  # ztunnel's L4 policy
@@ -98,7 +99,11 @@ def deliver_http(
         return Delivery(None, Failure.RESET, workload.ip, port)
     found = _serving(hop, workload, port)
     if workload.has_sidecar and not opaque:
-        admitted = admit_http(hop.view, workload, port, request, peer, hop.now, istiod_keys(hop))
+        if not _filters_http(hop, workload):  # no JWT or RBAC filter: only the XFCC header
+            admitted: HttpRequest | Rejection = with_client_cert(hop.view, workload, request, peer)
+        else:
+            admitted = admit_http(hop.view, workload, port, request, peer, hop.now,
+                                  istiod_keys(hop))  # fmt: skip
         if isinstance(admitted, Rejection):
             reply = envoy.rejection(admitted, hop.now)
             proxylogs.inbound(hop, workload, port, request, reply, client_ip, "",
@@ -168,7 +173,7 @@ def gateway_server_port(hop: Hop, workload: Workload, target: int) -> int:
     Service port whose targetPort it is (80 -> 8080 on Istio's gateways). VirtualService
     `match.port` is compared with that number, so the gateway router must see it."""
     key = ("gateway-port", workload.namespace, workload.name, target)
-    found = hop.view.memo(key)
+    found = hop.view.memos.get(key)
     if found is None:
         found = target
         servers = gateway_servers(hop.view, workload, target)

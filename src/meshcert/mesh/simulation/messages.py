@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from meshcert.mesh.exchanges import HttpRequest, HttpResponse
 
-_set = object.__setattr__
-
 
 def request_with(
     request: HttpRequest,
@@ -21,20 +19,22 @@ def request_with(
 ) -> HttpRequest:
     """A copy of `request` with `headers` (names already lower-case)."""
     out = object.__new__(HttpRequest)
-    _set(out, "method", request.method)
-    _set(out, "authority", request.authority if authority is None else authority)
-    _set(out, "path", request.path)
-    _set(out, "scheme", request.scheme)
-    _set(out, "headers", headers)
-    _set(out, "body", request.body)
-    _set(out, "tls", request.tls)
+    fields = out.__dict__
+    fields.update(request.__dict__)
+    fields["headers"] = headers
+    if authority is not None:
+        fields["authority"] = authority
     return out
 
 
 def set_header(request: HttpRequest, name: str, value: str) -> HttpRequest:
     """`request.with_header(name, value)` for a lower-case `name`."""
-    kept = tuple(h for h in request.headers if h[0] != name)
-    return request_with(request, (*kept, (name, value)))
+    headers = request.headers
+    for header in headers:
+        if header[0] == name:
+            kept = tuple(h for h in headers if h[0] != name)
+            return request_with(request, (*kept, (name, value)))
+    return request_with(request, (*headers, (name, value)))
 
 
 def response_with(
@@ -48,12 +48,18 @@ def response_with(
 ) -> HttpResponse:
     """A copy of `response` with the given fields replaced (header names lower-case)."""
     out = object.__new__(HttpResponse)
-    _set(out, "status", response.status if status is None else status)
-    _set(out, "headers", response.headers if headers is None else headers)
-    _set(out, "body", response.body if body is None else body)
-    _set(out, "flags", response.flags if flags is None else flags)
-    _set(out, "duration", response.duration if duration is None else duration)
-    _set(out, "upstream", response.upstream)
+    fields = out.__dict__
+    fields.update(response.__dict__)
+    if status is not None:
+        fields["status"] = status
+    if headers is not None:
+        fields["headers"] = headers
+    if body is not None:
+        fields["body"] = body
+    if flags is not None:
+        fields["flags"] = flags
+    if duration is not None:
+        fields["duration"] = duration
     return out
 
 
@@ -65,12 +71,8 @@ def new_response(
     duration: float = 0.0,
 ) -> HttpResponse:
     out = object.__new__(HttpResponse)
-    _set(out, "status", status)
-    _set(out, "headers", headers)
-    _set(out, "body", body)
-    _set(out, "flags", flags)
-    _set(out, "duration", duration)
-    _set(out, "upstream", "")
+    out.__dict__.update(status=status, headers=headers, body=body, flags=flags,
+                        duration=duration, upstream="")  # fmt: skip
     return out
 
 

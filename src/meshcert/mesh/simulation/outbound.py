@@ -29,7 +29,9 @@ from typing import Any
 
 from meshcert.mesh import hosts, internet
 from meshcert.mesh.config.routes import Destination, RetryPolicy
+from meshcert.mesh.config.services import Endpoint
 from meshcert.mesh.config.workloads import Workload
+from meshcert.mesh.destinations import upstream_cluster
 from meshcert.mesh.exchanges import HttpRequest, HttpResponse
 from meshcert.mesh.routing import (
     BlackHole,
@@ -42,7 +44,7 @@ from meshcert.mesh.routing import (
     Routed,
     route_http,
 )
-from meshcert.mesh.security.mtls import client_tls_mode, handshake
+from meshcert.mesh.security.mtls import Handshake, client_tls_mode, handshake
 from meshcert.mesh.security.peers import Peer
 
 from . import envoy, inbound, pools, proxylogs
@@ -72,6 +74,7 @@ GATEWAY_SERVER = "istio-envoy"  # Istio's EnvoyServerName, the server_name of ga
 Answer = Callable[..., Delivery]
 REMAINING_PENDING = "circuit_breakers.default.remaining_pending"  # a gauge, not a counter
 _CLASS_STATS = {n: f"upstream_rq_{n}xx" for n in range(1, 6)}
+_HOP_BY_HOP = envoy.HOP_BY_HOP
 
 
 @dataclass(frozen=True)
@@ -89,14 +92,22 @@ class Attempt:
 
 def _envoy_request(hop: Hop, request: HttpRequest) -> HttpRequest:
     """Hop-by-hop headers dropped; x-forwarded-proto and x-request-id added when absent."""
-    kept = tuple(h for h in request.headers if h[0] not in envoy.HOP_BY_HOP)
-    names = {h[0] for h in kept}
-    extra: list[tuple[str, str]] = []
-    if "x-forwarded-proto" not in names:
-        extra.append(("x-forwarded-proto", request.scheme))
-    if "x-request-id" not in names:
-        extra.append(("x-request-id", envoy.request_id(hop.state.request_counter, hop.depth)))
-    return request_with(request, (*kept, *extra))
+    kept: list[tuple[str, str]] = []
+    proto = request_id = True
+    for header in request.headers:
+        name = header[0]
+        if name in _HOP_BY_HOP:
+            continue
+        if name == "x-forwarded-proto":
+            proto = False
+        elif name == "x-request-id":
+            request_id = False
+        kept.append(header)
+    if proto:
+        kept.append(("x-forwarded-proto", request.scheme))
+    if request_id:
+        kept.append(("x-request-id", envoy.request_id(hop.state.request_counter, hop.depth)))
+    return request_with(request, tuple(kept))
 
 
 def outbound(
@@ -372,12 +383,13 @@ def _attempt(
     another when the pool has one (Envoy's previous_hosts retry predicate, which Istio sets
     on every route with up to 5 reselections: pilot/pkg/networking/core/route/retry/retry.go)."""
     now = hop.now
-    upstream = upstream_for(hop.view, proxy, destination, proxy.namespace)
+    upstream = upstream_cluster(hop.view, proxy, destination, proxy.workload.namespace)
     if upstream is None:
         cluster = f"outbound|{destination.port or port}|{destination.subset or ''}|" \
                   f"{destination.host}"  # fmt: skip
         return Attempt(envoy.local_reply("NC", now), cluster=cluster, failure="NC")
-    counters = _counters(hop, client, upstream.name)
+    counters = _Counters(hop.state.stats.setdefault((client.namespace, client.name), {}),
+                         upstream.name)  # fmt: skip
     # Istio's thresholds track remaining capacity (TrackRemaining), so Envoy publishes the
     # gauge the circuit-breaking task greps: `circuit_breakers.default.remaining_pending: 1`.
     # Requests complete one at a time here, so the remaining capacity is the configured one.
@@ -396,48 +408,72 @@ def _attempt(
     if not candidates:
         counters.bump("upstream_cx_none_healthy")
         return Attempt(envoy.local_reply("UH", now), cluster=upstream.name, failure="UH")
-    counters.bump("upstream_rq_pending_total")
-    if pools.overflows(hop, upstream, concurrency):
-        counters.bump("upstream_rq_pending_overflow")
+    if concurrency > 1 and pools.overflows(hop, upstream, concurrency):
+        counters.bump("upstream_rq_pending_total", "upstream_rq_pending_overflow")
         return Attempt(envoy.local_reply("UO", now), cluster=upstream.name, failure="UO")
-    counters.bump("upstream_rq_total")
+    counters.bump("upstream_rq_pending_total", "upstream_rq_total")
     if tried:
         fresh = [e for e in candidates if f"{e.address}:{e.port}" not in tried]
         candidates = fresh or candidates
     endpoint = pools.choose(hop, upstream, candidates, client.locality)
-    target = f"{endpoint.address}:{endpoint.port}"
     if endpoint.workload is not None:
-        sent = (request if endpoint.has_sidecar or proxy.is_waypoint  # HBONE carries it
-                else _peer_metadata(request, client))  # fmt: skip
-        mode = client_tls_mode(hop.view, client, upstream, endpoint)
-        shake = handshake(hop.view, mode, endpoint.workload, endpoint.port)
-        if shake.failed:
+        leg = _leg(hop, client, proxy, upstream, endpoint)
+        target = leg.target
+        if leg.shake.failed:
             pools.record(hop, upstream, endpoint, 503)
             return Attempt(_reset_reply(TLS_FAILURE, "UF", now), target, upstream.name, "UF",
                            TLS_FAILURE_DETAILS)  # fmt: skip
-        peer = Peer(client.ip, client, shake.mtls)
-        got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, sent, peer,
+        sent = request if leg.keeps_metadata else _peer_metadata(request, client)
+        got = inbound.deliver_http(hop, endpoint.workload, endpoint.port, sent, leg.peer,
                                    fetcher(hop, endpoint.workload))  # fmt: skip
     else:
+        target = f"{endpoint.address}:{endpoint.port}"
         got = _to_external(hop, upstream, endpoint.address, request, endpoint.port)
         if got.remote_ip and not hosts.is_ip(endpoint.address):
             # a DNS ServiceEntry: Envoy's upstream host is the address the name resolved to
             # (egress-control's access log: "httpbin.org" "35.173.6.94:80" outbound|80||...)
             target = f"{got.remote_ip}:{endpoint.port}"
-    if got.response is None:
+    response = got.response
+    if response is None:
         waited = min(got.duration, CONNECT_TIMEOUT)
         pools.record(hop, upstream, endpoint, 503)
         if got.failure is Failure.RESET and endpoint.has_sidecar:
             reply = _reset_reply(TERMINATION, "UC", now, waited)
             return Attempt(reply, target, upstream.name, "UC")
         return Attempt(envoy.local_reply("UF", now, duration=waited), target, upstream.name, "UF")
-    pools.record(hop, upstream, endpoint, got.response.status)
-    status = got.response.status
-    counters.bump(_CLASS_STATS.get(status // 100, "upstream_rq_other"))
-    counters.bump(f"upstream_rq_{status}")
-    relayed = envoy.relay(got.response, got.duration)
-    relayed = response_with(relayed, duration=got.duration + ENVOY_LATENCY)
+    status = response.status
+    if upstream.policy.outlier_detection is not None:
+        pools.record(hop, upstream, endpoint, status)
+    counters.bump(_CLASS_STATS.get(status // 100, "upstream_rq_other"), f"upstream_rq_{status}")
+    relayed = envoy.relay(response, got.duration, got.duration + ENVOY_LATENCY)
     return Attempt(relayed, target, upstream.name)
+
+
+@dataclass(frozen=True)
+class _Leg:
+    """What does not change between requests from one client to one in-mesh endpoint of a
+    cluster while the configuration stays the same: the upstream host as the access log
+    names it, the TLS handshake, the peer the server sees, and whether the request goes
+    without Istio's metadata-exchange headers (the server has a sidecar, or HBONE carries
+    them)."""
+
+    target: str
+    shake: Handshake
+    peer: Peer
+    keeps_metadata: bool
+
+
+def _leg(hop: Hop, client: Workload, proxy: Proxy, upstream: Upstream, endpoint: Endpoint) -> _Leg:
+    key = ("leg", client.namespace, client.name, upstream.name, endpoint.address, endpoint.port)
+    found: _Leg | None = hop.view.memos.get(key)
+    if found is None:
+        assert endpoint.workload is not None
+        mode = client_tls_mode(hop.view, client, upstream, endpoint)
+        shake = handshake(hop.view, mode, endpoint.workload, endpoint.port)
+        found = hop.view.remember(key, _Leg(
+            f"{endpoint.address}:{endpoint.port}", shake, Peer(client.ip, client, shake.mtls),
+            endpoint.has_sidecar or proxy.is_waypoint))  # fmt: skip
+    return found
 
 
 def _reset_reply(reason: str, flag: str, now: datetime, duration: float = 0.0) -> HttpResponse:
@@ -464,10 +500,6 @@ def _retried_text(response: HttpResponse) -> HttpResponse:
     return response_with(response, headers=headers, body=body)
 
 
-def _counters(hop: Hop, client: Workload, cluster: str) -> _Counters:
-    return _Counters(hop.state.stats.setdefault((client.namespace, client.name), {}), cluster)
-
-
 class _Counters:
     """Envoy's `cluster.<name>.<stat>` counters of one proxy, keyed (cluster, stat)."""
 
@@ -477,9 +509,11 @@ class _Counters:
         self._table = table
         self._cluster = cluster
 
-    def bump(self, stat: str) -> None:
-        key = (self._cluster, stat)
-        self._table[key] = self._table.get(key, 0) + 1
+    def bump(self, *stats: str) -> None:
+        table = self._table
+        for stat in stats:
+            key = (self._cluster, stat)
+            table[key] = table.get(key, 0) + 1
 
     def set(self, stat: str, value: int) -> None:
         """A gauge."""

@@ -17,7 +17,7 @@ _TELEMETRY = ("telemetry.istio.io", "telemetries")
 
 def _telemetries(hop: Hop) -> list[Mapping[str, Any]]:
     key = ("telemetries", hop.view.resource_version)
-    found = hop.view.memo(key)
+    found = hop.view.memos.get(key)
     if found is None:
         kind = hop.cluster.registry.by_plural(*_TELEMETRY)
         found = hop.view.remember(key, hop.cluster.store.list(kind) if kind is not None else [])
@@ -26,7 +26,7 @@ def _telemetries(hop: Hop) -> list[Mapping[str, Any]]:
 
 def logging_on(hop: Hop, workload: Workload) -> bool:
     key = ("accesslog-on", workload.namespace, workload.name)
-    found = hop.view.memo(key)
+    found = hop.view.memos.get(key)
     if found is None:
         found = hop.view.remember(
             key,

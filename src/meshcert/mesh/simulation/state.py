@@ -70,10 +70,10 @@ def state_of(cluster: Cluster) -> SimulationState:
     return made
 
 
-def current_view(cluster: Cluster) -> MeshView:
+def current_view(cluster: Cluster, state: SimulationState | None = None) -> MeshView:
     """The mesh configuration as the cluster holds it now (cached per resourceVersion; call
-    with `cluster.lock` held)."""
-    state = state_of(cluster)
+    with `cluster.lock` held). `state`: the cluster's, when the caller has it."""
+    state = state or state_of(cluster)
     version = cluster.store.resource_version
     if state.view is None or state.view_version != version:
         state.view = MeshView.of(cluster)
@@ -81,11 +81,13 @@ def current_view(cluster: Cluster) -> MeshView:
     return state.view
 
 
-def view_for_proxy(cluster: Cluster, pod: Mapping[str, Any]) -> MeshView:
+def view_for_proxy(cluster: Cluster, pod: Mapping[str, Any],
+                   state: SimulationState | None = None) -> MeshView:  # fmt: skip
     """The configuration the proxy of `pod` holds (docs/mesh.md "The push model"): the
     current view while its revision's istiod pushes, the view frozen when it stopped, and the
-    current one when the revision has no istiod at all (nothing installed: no change to keep)."""
-    state = state_of(cluster)
+    current one when the revision has no istiod at all (nothing installed: no change to keep).
+    `state`: the cluster's, when the caller has it."""
+    state = state or state_of(cluster)
     version = cluster.store.resource_version
     meta = pod.get("metadata") or {}
     labels = meta.get("labels") or {}
@@ -102,7 +104,7 @@ def view_for_proxy(cluster: Cluster, pod: Mapping[str, Any]) -> MeshView:
     if found is not None:
         return found
     pushed = pushed_version(cluster, revision)
-    view = current_view(cluster)
+    view = current_view(cluster, state)
     if pushed is not None and pushed == version:
         state.last_pushed[revision] = view
     elif pushed is not None:
