@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket
 from .. import errors
 from ..cluster import Cluster
 from ..errors import KubeError
-from . import bodies, discovery, exec_ws, podlogs, resources, watching, workstation
+from . import bodies, caching, discovery, exec_ws, podlogs, resources, watching, workstation
 from .paths import Group, GroupVersion, ResourceTarget, parse
 
 log = logging.getLogger("meshcert.apiserver")
@@ -111,15 +111,16 @@ class ApiApp:
         if path in ("/api", "/apis"):
             core = path == "/api"
             if discovery.wants_aggregated(accept):
-                return Response(
+                return caching.discovery(
+                    request,
                     bodies.encode(discovery.aggregated(cluster.registry, core=core)),
-                    media_type=discovery.AGGREGATED_CONTENT_TYPE,
+                    discovery.AGGREGATED_CONTENT_TYPE,
                 )
             if core:
                 return json_response(discovery.api_versions())
             return json_response(discovery.api_group_list(cluster.registry))
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
-            return self._openapi(cluster, path)
+            return self._openapi(request, cluster, path)
         if path.startswith("/openapi/v2"):
             raise errors.NotFound("the server could not find the requested resource")
         target = parse(cluster.registry, path)
@@ -132,11 +133,11 @@ class ApiApp:
             )
         return await self._resource(request, cluster, target)
 
-    def _openapi(self, cluster: Cluster, path: str) -> Response:
+    def _openapi(self, request: Request, cluster: Cluster, path: str) -> Response:
         from .. import openapi
 
         if path.rstrip("/") == "/openapi/v3":
-            return json_response(openapi.index(cluster.registry))
+            return caching.openapi_index(request, bodies.encode(openapi.index(cluster.registry)))
         rest = path[len("/openapi/v3/") :].strip("/").split("/")
         if rest[0] == "api" and len(rest) == 2:
             group, version = "", rest[1]
@@ -144,10 +145,10 @@ class ApiApp:
             group, version = rest[1], rest[2]
         else:
             raise errors.NotFound("the server could not find the requested resource")
-        data = openapi.document_bytes(cluster.registry, group, version)
-        if data is None:
+        found = openapi.published(cluster.registry, group, version)
+        if found is None:
             raise errors.NotFound("the server could not find the requested resource")
-        return Response(data, media_type=JSON)
+        return caching.openapi_document(request, found.body, found.hash)
 
     async def _resource(
         self, request: Request, cluster: Cluster, target: ResourceTarget
