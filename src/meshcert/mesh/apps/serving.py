@@ -139,12 +139,12 @@ def respond(
 ) -> HttpResponse:
     """A response with the headers most servers send (server, date, type, length first)."""
     data = body.encode() if isinstance(body, str) else body
-    base: list[tuple[str, str]] = []
+    base: tuple[tuple[str, str], ...] = (
+        ("date", http_date(call.now)), ("content-type", content_type),
+        ("content-length", str(len(data))))  # fmt: skip
     if server:
-        base.append(("server", server))
-    base += [("date", http_date(call.now)), ("content-type", content_type),
-             ("content-length", str(len(data)))]  # fmt: skip
-    return new_response(status, (*base, *headers), data, duration=duration)
+        base = (("server", server), *base)
+    return new_response(status, (*base, *headers) if headers else base, data, duration=duration)
 
 
 def json_body(value: object) -> str:

@@ -8,6 +8,7 @@ ALLOW_ANY, the `block_all` 502 route under REGISTRY_ONLY), Envoy's response flag
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass, replace
 
@@ -53,6 +54,18 @@ class Routed:
     host: str = ""
     matched_prefix: str | None = None
     opaque: bool = False
+
+    @functools.cached_property
+    def passes_headers(self) -> bool:
+        """No rewrite and no header operations on the route or any destination: requests and
+        responses pass unchanged (`upstream_request` is the request itself, no response
+        operations). A Routed is kept per view, so this is worked out once."""
+        return (
+            self.rewrite is None
+            and not self.request_headers
+            and not self.response_headers
+            and not any(d.request_headers or d.response_headers for d in self.destinations)
+        )
 
     def pick(self, rng: random.Random) -> WeightedDestination:
         """One destination drawn by weight from `rng` (the lab's seeded generator)."""

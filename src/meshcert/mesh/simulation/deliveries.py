@@ -53,5 +53,16 @@ class Delivery:
     def ok(self) -> bool:
         return self.response is not None
 
+    @classmethod
+    def relayed(cls, response: HttpResponse, remote_ip: str, remote_port: int) -> Delivery:
+        """`Delivery(response, None, remote_ip, remote_port, response.duration,
+        via_envoy=True)`: a response an Envoy produced or relayed. Built without the frozen
+        dataclass's field-by-field `__init__`: every request through a sidecar makes two."""
+        out = object.__new__(cls)
+        out.__dict__.update(response=response, failure=None, remote_ip=remote_ip,
+                            remote_port=remote_port, duration=response.duration, via_envoy=True,
+                            http2=False, handshake=None)  # fmt: skip
+        return out
+
 
 __all__ = ["Delivery", "Failure"]

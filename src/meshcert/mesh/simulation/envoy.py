@@ -140,11 +140,11 @@ def relay(response: HttpResponse, service_time: float | None,
         kept.append(("x-envoy-upstream-service-time", str(int(service_time * 1000))))
         return response_with(response, headers=(headers[0], *kept), flags=(),
                              duration=duration)  # fmt: skip
-    kept = [(n, v) for n, v in headers if n not in _DROPPED]
-    if service_time is not None:
-        kept.append(("x-envoy-upstream-service-time", str(int(service_time * 1000))))
     # Through a sidecar curl shows `server: envoy` first, then the upstream's headers.
-    result = [("server", "envoy"), *kept]
+    result = [("server", "envoy")]
+    result += [h for h in headers if h[0] not in _DROPPED]
+    if service_time is not None:
+        result.append(("x-envoy-upstream-service-time", str(int(service_time * 1000))))
     return response_with(response, headers=tuple(result), flags=(), duration=duration)
 
 
@@ -163,8 +163,11 @@ def request_id(counter: int, depth: int) -> str:
     value = ((high ^ 0x9E3779B97F4A7C15) + 0x9E3779B97F4A7C15) & mask
     value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & mask
     value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & mask
-    digits = f"{high:016x}{value ^ (value >> 31):016x}"
-    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-a{digits[17:20]}-{digits[20:32]}"
+    low = value ^ (value >> 31)
+    # the 32 hex digits of high and low, as 8-4-4-4-12 with the version (4) and variant (a)
+    # digits written over the 13th and 17th
+    return (f"{high >> 32:08x}-{(high >> 16) & 0xFFFF:04x}-4{high & 0xFFF:03x}-"
+            f"a{(low >> 48) & 0xFFF:03x}-{low & 0xFFFFFFFFFFFF:012x}")  # fmt: skip
 
 
 __all__ = [

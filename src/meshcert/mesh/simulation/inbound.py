@@ -43,20 +43,16 @@ INBOUND_PEER = "127.0.0.6"
 Obj = Mapping[str, Any]
 
 
-def _serving(hop: Hop, workload: Workload, port: int) -> tuple[Obj, App] | None:
-    key = ("serving", workload.namespace, workload.name, port)
+def _plan(hop: Hop, workload: Workload, port: int) -> tuple[tuple[Obj, App] | None, bool]:
+    """(the app container listening on `port` with its app, whether the JWT or RBAC filters
+    have anything to check): fixed for a view, so worked out once per workload and port."""
+    key = ("inbound", workload.namespace, workload.name, workload.ip, port)
     found = hop.view.memos.get(key)
     if found is None:
-        found = hop.view.remember(key, serving_container(workload, port) or False)
-    return found if isinstance(found, tuple) else None
-
-
-def _filters_http(hop: Hop, workload: Workload) -> bool:
-    key = ("filters-http", workload.namespace, workload.name, workload.ip)
-    found = hop.view.memos.get(key)
-    if found is None:
-        found = hop.view.remember(key, filters_http(hop.view, workload))
-    return bool(found)
+        filters = workload.has_sidecar and filters_http(hop.view, workload)
+        found = hop.view.remember(key, (serving_container(workload, port), filters))
+    plan: tuple[tuple[Obj, App] | None, bool] = found  # (not typing.cast: a call)
+    return plan
 
 
 def serving_container(workload: Workload, port: int) -> tuple[Obj, App] | None:
@@ -97,9 +93,9 @@ def deliver_http(
     intercepted = workload.has_sidecar and not loopback
     if intercepted and not admit_connection(hop.view, workload, port, peer):
         return Delivery(None, Failure.RESET, workload.ip, port)
-    found = _serving(hop, workload, port)
+    found, filters = _plan(hop, workload, port)
     if workload.has_sidecar and not opaque:
-        if not _filters_http(hop, workload):  # no JWT or RBAC filter: only the XFCC header
+        if not filters:  # no JWT or RBAC filter: only the XFCC header
             admitted: HttpRequest | Rejection = with_client_cert(hop.view, workload, request, peer)
         else:
             admitted = admit_http(hop.view, workload, port, request, peer, hop.now,
@@ -117,9 +113,10 @@ def deliver_http(
         container, app = found
         response = _run_app(hop, workload, container, app, port, request, INBOUND_PEER, fetch)
         relayed = envoy.relay(response, response.duration)
-        proxylogs.inbound(hop, workload, port, request, relayed, client_ip,
-                          f"{workload.ip}:{port}")  # fmt: skip
-        return Delivery(relayed, None, workload.ip, port, relayed.duration, via_envoy=True)
+        if proxylogs.logging_on(hop, workload):
+            proxylogs.inbound(hop, workload, port, request, relayed, client_ip,
+                              f"{workload.ip}:{port}")  # fmt: skip
+        return Delivery.relayed(relayed, workload.ip, port)
     if workload.has_sidecar and not loopback and not admit_tcp(hop.view, workload, port, peer):
         return Delivery(None, Failure.RESET, workload.ip, port)
     if found is None:

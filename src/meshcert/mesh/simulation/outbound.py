@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from meshcert.mesh import hosts, internet
 from meshcert.mesh.config.routes import Destination, RetryPolicy
@@ -77,11 +77,11 @@ _CLASS_STATS = {n: f"upstream_rq_{n}xx" for n in range(1, 6)}
 _HOP_BY_HOP = envoy.HOP_BY_HOP
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(NamedTuple):
     """One try at the upstream: the response (Envoy's own on failure), where it went, and
     why it failed (`UF`, `UH`, `UO`, `NC` or ""); `details` overrides the access log's
-    %RESPONSE_CODE_DETAILS% (else derived from the flags)."""
+    %RESPONSE_CODE_DETAILS% (else derived from the flags). A named tuple: one or two per
+    request, and a tuple is quicker to make than a frozen dataclass."""
 
     response: HttpResponse
     upstream_host: str = ""
@@ -159,10 +159,11 @@ def _outbound(
 
     def answer(response: HttpResponse, cluster: str = "", route: str = "",
                upstream_host: str = "", details: str = "") -> Delivery:  # fmt: skip
-        proxylogs.outbound(hop, client, request, response, address=address, port=port,
-                           upstream_host=upstream_host, cluster=cluster, route=route,
-                           details=details, downstream=downstream)  # fmt: skip
-        return Delivery(response, None, address, port, response.duration, via_envoy=True)
+        if proxylogs.logging_on(hop, client):
+            proxylogs.outbound(hop, client, request, response, address=address, port=port,
+                               upstream_host=upstream_host, cluster=cluster, route=route,
+                               details=details, downstream=downstream)  # fmt: skip
+        return Delivery.relayed(response, address, port)
 
     if isinstance(outcome, Routed):
         return _routed(hop, client, proxy, outcome, request, address, port, concurrency, answer)
@@ -270,7 +271,8 @@ def _routed(
             reply = response_with(reply, flags=(*flags, "FI"))
             return answer(reply, route=outcome.route_name, details="fault_filter_abort")
     chosen = outcome.pick(rng)
-    upstream_request = outcome.upstream_request(request, chosen)
+    passes = outcome.passes_headers
+    upstream_request = request if passes else outcome.upstream_request(request, chosen)
     for mirror in outcome.mirrors:
         if mirror.percentage >= 100 or rng.random() * 100 < mirror.percentage:
             _mirror(hop, client, proxy, mirror.destination, upstream_request, port)
@@ -279,7 +281,7 @@ def _routed(
     attempt = _with_retries(hop, client, proxy, outcome, chosen.destination,
                             upstream_request, port, concurrency)  # fmt: skip
     response = attempt.response
-    ops = outcome.response_operations(chosen)
+    ops = None if passes else outcome.response_operations(chosen)
     if ops:
         response = _with_headers(response, ops.apply(response.headers))
     if flags:
@@ -332,7 +334,7 @@ def _with_retries(
     for number in range(1, attempts + 1):
         sent = set_header(request, "x-envoy-attempt-count", str(number))
         result = _attempt(hop, client, proxy, destination, sent, port, concurrency, tried)
-        if result.upstream_host:
+        if result.upstream_host and number < attempts:
             tried.add(result.upstream_host)
         took = result.response.duration
         timed_out_try = per_try is not None and took > per_try
@@ -388,12 +390,7 @@ def _attempt(
         cluster = f"outbound|{destination.port or port}|{destination.subset or ''}|" \
                   f"{destination.host}"  # fmt: skip
         return Attempt(envoy.local_reply("NC", now), cluster=cluster, failure="NC")
-    counters = _Counters(hop.state.stats.setdefault((client.namespace, client.name), {}),
-                         upstream.name)  # fmt: skip
-    # Istio's thresholds track remaining capacity (TrackRemaining), so Envoy publishes the
-    # gauge the circuit-breaking task greps: `circuit_breakers.default.remaining_pending: 1`.
-    # Requests complete one at a time here, so the remaining capacity is the configured one.
-    counters.set(REMAINING_PENDING, upstream.policy.connection_pool.http1_max_pending_requests)
+    counters = _counters(hop, client, upstream)
     if proxy.is_gateway:  # istio.io/ingress-use-waypoint: the service's waypoint takes it
         from .waypoints import from_gateway
 
@@ -498,6 +495,21 @@ def _retried_text(response: HttpResponse) -> HttpResponse:
     headers = tuple((n, str(len(body)) if n == "content-length" else v)
                     for n, v in response.headers)  # fmt: skip
     return response_with(response, headers=headers, body=body)
+
+
+def _counters(hop: Hop, client: Workload, upstream: Upstream) -> _Counters:
+    """`client`'s proxy's counters of `upstream` (one object per view and cluster)."""
+    key = ("counters", client.namespace, client.name, upstream.name)
+    found: _Counters | None = hop.view.memos.get(key)
+    if found is None:
+        table = hop.state.stats.setdefault((client.namespace, client.name), {})
+        found = hop.view.remember(key, _Counters(table, upstream.name))
+        # Istio's thresholds track remaining capacity (TrackRemaining), so Envoy publishes the
+        # gauge the circuit-breaking task greps: `circuit_breakers.default.remaining_pending:
+        # 1`. Requests complete one at a time here, so the remaining capacity is the
+        # configured one (set again whenever the configuration changes).
+        found.set(REMAINING_PENDING, upstream.policy.connection_pool.http1_max_pending_requests)
+    return found
 
 
 class _Counters:
