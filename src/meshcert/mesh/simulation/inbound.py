@@ -199,17 +199,17 @@ def _run_app(
 ) -> HttpResponse:
     assert app.http is not None
     name = str(container.get("name", ""))
-    call = Call(
-        pod=workload.obj,
-        container=container,
-        request=request,
-        port=port,
-        peer=peer,
-        now=hop.now,
-        fetch=fetch,
-        log=lambda line: hop.log(workload.namespace, workload.name, name, line),
-        env_of=lambda: container_environment(hop.cluster, dict(workload.obj), dict(container)),
-        read_file=lambda path: mounted_file(hop.cluster, workload.obj, container, path),
+    call = Call.made(
+        workload.obj,
+        container,
+        request,
+        port,
+        peer,
+        hop.now,
+        fetch,
+        lambda line: hop.log(workload.namespace, workload.name, name, line),
+        lambda: container_environment(hop.cluster, dict(workload.obj), dict(container)),
+        lambda path: mounted_file(hop.cluster, workload.obj, container, path),
     )
     response = app.http(call)
     if request.method == "HEAD" and response.body:

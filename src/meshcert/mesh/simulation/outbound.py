@@ -74,6 +74,17 @@ GATEWAY_SERVER = "istio-envoy"  # Istio's EnvoyServerName, the server_name of ga
 Answer = Callable[..., Delivery]
 REMAINING_PENDING = "circuit_breakers.default.remaining_pending"  # a gauge, not a counter
 _CLASS_STATS = {n: f"upstream_rq_{n}xx" for n in range(1, 6)}
+_STATUS_STATS: dict[int, tuple[str, str]] = {}
+
+
+def _status_stats(status: int) -> tuple[str, str]:
+    """The two counters an upstream answer with `status` bumps (`upstream_rq_2xx`,
+    `upstream_rq_200`), named once per status."""
+    names = (_CLASS_STATS.get(status // 100, "upstream_rq_other"), f"upstream_rq_{status}")
+    _STATUS_STATS[status] = names
+    return names
+
+
 _HOP_BY_HOP = envoy.HOP_BY_HOP
 
 
@@ -278,9 +289,8 @@ def _routed(
             _mirror(hop, client, proxy, mirror.destination, upstream_request, port)
     if outcome.opaque:
         return _opaque(hop, client, proxy, chosen.destination, request, address, port)
-    attempt = _with_retries(hop, client, proxy, outcome, chosen.destination,
-                            upstream_request, port, concurrency)  # fmt: skip
-    response = attempt.response
+    response, attempt = _with_retries(hop, client, proxy, outcome, chosen.destination,
+                                      upstream_request, port, concurrency)  # fmt: skip
     ops = None if passes else outcome.response_operations(chosen)
     if ops:
         response = _with_headers(response, ops.apply(response.headers))
@@ -323,7 +333,8 @@ def _with_retries(
     request: HttpRequest,
     port: int,
     concurrency: int,
-) -> Attempt:
+) -> tuple[HttpResponse, Attempt]:
+    """The response Envoy returns after 1 + retries attempts, and the last attempt."""
     retries: RetryPolicy = outcome.retries
     attempts = 1 + max(retries.attempts, 0)
     timeout = outcome.timeout
@@ -334,13 +345,11 @@ def _with_retries(
     for number in range(1, attempts + 1):
         sent = set_header(request, "x-envoy-attempt-count", str(number))
         result = _attempt(hop, client, proxy, destination, sent, port, concurrency, tried)
-        if result.upstream_host and number < attempts:
-            tried.add(result.upstream_host)
         took = result.response.duration
         timed_out_try = per_try is not None and took > per_try
         if timeout is not None and elapsed + min(took, per_try or took) > timeout:
             reply = envoy.local_reply("UT", hop.now, duration=timeout + ENVOY_LATENCY)
-            return Attempt(reply, result.upstream_host, result.cluster, "UT")
+            return reply, Attempt(reply, result.upstream_host, result.cluster, "UT")
         if timed_out_try:
             assert per_try is not None
             elapsed += per_try
@@ -360,14 +369,15 @@ def _with_retries(
         if retry and number < attempts:
             retried = True
             elapsed += RETRY_BACKOFF
+            if result.upstream_host:
+                tried.add(result.upstream_host)
             continue
         response = response_with(result.response, duration=elapsed + ENVOY_LATENCY)
         if retried and result.failure in ("UF", "UC"):
             response = _retried_text(response)
         if retried and result.failure in ("UF", "UT") and retry:
             response = response_with(response, flags=(*response.flags, "URX"))
-        return Attempt(response, result.upstream_host, result.cluster, result.failure,
-                       result.details)  # fmt: skip
+        return response, result
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -441,7 +451,7 @@ def _attempt(
     status = response.status
     if upstream.policy.outlier_detection is not None:
         pools.record(hop, upstream, endpoint, status)
-    counters.bump(_CLASS_STATS.get(status // 100, "upstream_rq_other"), f"upstream_rq_{status}")
+    counters.bump(*(_STATUS_STATS.get(status) or _status_stats(status)))
     relayed = envoy.relay(response, got.duration, got.duration + ENVOY_LATENCY)
     return Attempt(relayed, target, upstream.name)
 
