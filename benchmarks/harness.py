@@ -306,12 +306,13 @@ class ServedLab:
     def __init__(
         self, home: Path, *, timed: bool = False, nodelay: bool = False, scenario: str = "base"
     ) -> None:
+        from meshcert.kube.apiserver.serving import new_event_loop
         from meshcert.lab.certificates import make_certificate
         from meshcert.lab.labs import LabHost
 
         set_tcp_nodelay(nodelay)
         self.home = home
-        self.loop = asyncio.new_event_loop()
+        self.loop = new_event_loop()  # the loop `meshcert lab up` serves from
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="lab")
         self._thread.start()
         cert_pem, key_pem = make_certificate()

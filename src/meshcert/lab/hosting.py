@@ -105,7 +105,10 @@ def run(options: ServeOptions, on_ready: Callable[[Ready], None]) -> None:
             loop.add_signal_handler(signum, stop.set)
         await serve(options, on_ready, stop)
 
-    asyncio.run(main())
+    from meshcert.kube.apiserver.serving import new_event_loop
+
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        runner.run(main())
 
 
 def _parse(argv: list[str]) -> tuple[ServeOptions, int | None]:

@@ -15,6 +15,17 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from .app import ApiApp
 
 
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """The event loop to serve labs from: uvloop's (libuv, its TLS transport compiled) when it
+    is installed, which needs about a third less CPU per request than asyncio's; else asyncio's.
+    """
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - a dependency; asyncio's loop works the same
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def ssl_context(cert_pem: bytes, key_pem: bytes) -> ssl.SSLContext:
     """A server context from PEM bytes (the ssl module loads chains only from files)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
