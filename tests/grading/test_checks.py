@@ -285,14 +285,17 @@ def test_a_defective_check_fails_alone(client: InProcessClient) -> None:
 
 
 def test_a_crash_looping_pod_is_not_running() -> None:
-    """`running` means what kubectl's STATUS column says: istiod crash-looping on a bad mesh
-    config (the shipped broken-istiod-mesh-config state) has phase Running but is not
-    running; a healthy workload is."""
+    """`running` means what kubectl's STATUS column says: a crash-looping istiod has phase
+    Running but is not running; a healthy workload is."""
+    from meshcert.kube.controllers import crash_loop, set_container_state
     from meshcert.lab.labs import new_cluster
     from meshcert.lab.scenarios import load_scenario, seed
 
     broken = new_cluster()
-    seed(broken, load_scenario("broken-istiod-mesh-config"))
+    seed(broken, load_scenario("broken-strict-plaintext"))
+    pods = broken.list(broken.kind("", "pods"), "istio-system")
+    name = next(p["metadata"]["name"] for p in pods if p["metadata"]["name"].startswith("istiod"))
+    set_container_state(broken, "istio-system", name, "discovery", crash_loop())
     client = InProcessClient(broken)
     istiod = check(type="pod", namespace="istio-system", selector="app=istiod", running=True)
     found = verdict(client, istiod)

@@ -148,10 +148,14 @@ class MeshView:
 
     @classmethod
     def of(cls, cluster: Cluster, revision: str = "", config_as_of: int | None = None) -> MeshView:
-        """Snapshot `cluster` (the caller holds `cluster.lock`). The mesh config comes from
-        ConfigMap `istio` (or `istio-<revision>`) in istio-system. `config_as_of`: leave out
-        the Istio and Gateway API objects written after that resourceVersion (a frozen push
-        rebuilt after a restart, when no snapshot of it survives)."""
+        """Snapshot `cluster` (the caller holds `cluster.lock`). The mesh config is the one the
+        revision's istiod pushes with (`controlplane.pushed_mesh_config`: its last accepted
+        text of ConfigMap `istio` / `istio-<revision>`), or the ConfigMap's own without an
+        istiod. `config_as_of`: leave out the Istio and Gateway API objects written after that
+        resourceVersion (a frozen push rebuilt after a restart, when no snapshot of it
+        survives)."""
+        from .controlplane import pushed_mesh_config  # imports the view's users: not at the top
+
         store = cluster.store
         reg = cluster.registry
 
@@ -164,12 +168,14 @@ class MeshView:
                 found = [o for o in found if _version(o) <= config_as_of]
             return found
 
-        cm_name = f"istio-{revision}" if revision and revision != "default" else "istio"
-        cm_kind = reg.by_plural("", "configmaps")
-        cm = store.get(cm_kind, ISTIO_NAMESPACE, cm_name) if cm_kind is not None else None
-        if cm is None and cm_name != "istio" and cm_kind is not None:
-            cm = store.get(cm_kind, ISTIO_NAMESPACE, "istio")
-        mesh_text = str(((cm or {}).get("data") or {}).get("mesh") or "")
+        mesh_text = pushed_mesh_config(cluster, revision or "default")
+        if mesh_text is None:
+            cm_name = f"istio-{revision}" if revision and revision != "default" else "istio"
+            cm_kind = reg.by_plural("", "configmaps")
+            cm = store.get(cm_kind, ISTIO_NAMESPACE, cm_name) if cm_kind is not None else None
+            if cm is None and cm_name != "istio" and cm_kind is not None:
+                cm = store.get(cm_kind, ISTIO_NAMESPACE, "istio")
+            mesh_text = str(((cm or {}).get("data") or {}).get("mesh") or "")
         view = cls.build(
             resource_version=store.resource_version,
             mesh_text=mesh_text,

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from meshcert.kube.cluster import Cluster
+from meshcert.kube.controllers import crash_loop, set_container_state
 from meshcert.lab.labs import new_cluster
 from meshcert.lab.scenarios import load_scenario, seed
 from meshcert.tools.istioctl import run_istioctl
@@ -201,10 +202,12 @@ def test_errors(argv: list[str], message: str) -> None:
 
 def test_stale_proxy_names_a_deleted_rule() -> None:
     cluster = _lab("bookinfo", REVIEWS_DR)
-    kind = cluster.kind("", "configmaps")
-    cm = copy.deepcopy(cluster.get(kind, "istio-system", "istio"))
-    cm["data"]["mesh"] = "outboundTrafficPolicy:\n  mode: NOT_A_MODE\n"
-    cluster.update(kind, cm, "istio-system")
+    istiod = next(
+        p["metadata"]["name"]
+        for p in cluster.list(cluster.kind("", "pods"), "istio-system")
+        if p["metadata"]["name"].startswith("istiod-")
+    )
+    set_container_state(cluster, "istio-system", istiod, "discovery", crash_loop())  # no pushes
     cluster.delete(cluster.kind(NET, "destinationrules"), "default", "reviews")
     code, out, _ = run_istioctl(cluster, ["x", "describe", "pod", _pod(cluster, "reviews-v1")])
     assert code == 0

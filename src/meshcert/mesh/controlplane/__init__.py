@@ -14,18 +14,21 @@ from inside a request, as everything in the mesh does):
   is healthy again. None when the revision has no istiod (never installed, or uninstalled): its
   proxies have no control plane, so they keep whatever they had (callers decide; usually they
   treat it like a frozen view at the last version they saw).
-- `pushed_mesh_config(cluster, revision) -> str | None`: the `mesh` text of the ConfigMap
-  `istio` (or `istio-<rev>`) as last pushed: a bad edit of that ConfigMap makes istiod crash-loop
-  and is never pushed, so proxies keep this text. None when the revision has no istiod.
+- `pushed_mesh_config(cluster, revision) -> str | None`: the mesh config text istiod pushes
+  with: the `mesh` text of the ConfigMap `istio` (or `istio-<rev>`) while istiod accepts it; a
+  text it rejects is logged and ignored (istiod 1.25+ keeps its last known state, pkg/config/
+  mesh/meshwatcher/collection.go), and an istiod started on a rejected text runs on Istio's
+  defaults (""). `MeshView.of` takes its mesh config from here. None when the revision has no
+  istiod.
 - `revision_health(cluster, revision) -> RevisionHealth | None`: healthy or not, and why
-  (`reason` is a one-line explanation such as `istiod has no available replicas` or the mesh
-  config error istiod logs).
+  (`reason` is a one-line explanation such as `istiod has no available replicas`); it also
+  carries the ConfigMap's text and the error istiod logs for it, which leave istiod healthy.
 - `installed_revisions(cluster) -> list[str]`: revisions with an istiod Deployment.
 - `add_push_listener(cluster, fn)`: `fn(cluster, revision, version)` is called (inside the
   write transaction that changed health) when a revision stops pushing (`version` is the frozen
   resourceVersion) and when it resumes (`version` is the current one). Use it to snapshot a
   view at the moment a revision freezes: the store then holds the breaking change itself (an
-  istiod Deployment or `istio` ConfigMap edit), nothing else newer than `version`.
+  istiod Deployment edit or its pod's status), nothing else newer than `version`.
 
 Names of things (istio/istio manifests/charts/istio-control/istio-discovery): revision
 "default" is the unrevisioned install (`istiod`, ConfigMap `istio`, webhook
@@ -37,8 +40,7 @@ Registered on a cluster by `register(cluster)` (called through `meshcert.tools.e
 controller that tracks health and pushes, writes istiod's logs, retries pods the injection
 webhook refused once an istiod answers, deploys Gateway API gateways of class `istio` and
 `istio-waypoint` as istiod does (gateways.py), marks ambient-enrolled pods as istio-cni does
-(ambient.py); and the container-state rule that crash-loops istiod on a bad mesh config.
-No I/O; imports only `meshcert.kube` and `meshcert.mesh`.
+(ambient.py). No I/O; imports only `meshcert.kube` and `meshcert.mesh`.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ from meshcert.kube.store import WatchEvent
 from meshcert.mesh.config.meshconfig import MeshConfig, MeshConfigError
 from meshcert.mesh.security.ca import CA_SECRET, PLUGIN_SECRET, ca_secret_object, mesh_ca
 
-from .health import installed_revisions, mesh_config_text
+from .health import installed_revisions
 from .naming import ISTIO_NAMESPACE
+from .pushing import pushed_mesh_config
 
 ROOT_CERT_CONFIGMAP = "istio-ca-root-cert"
 ROOT_CERT_KEY = "root-cert.pem"
@@ -70,10 +71,10 @@ def ensure_ca(cluster: Cluster) -> None:
         return
     if cluster.find(cluster.kind("", "namespaces"), "", ISTIO_NAMESPACE) is None:
         return
-    try:
-        mesh = MeshConfig.parse(mesh_config_text(cluster, revisions[0]))
+    try:  # the trust domain of the mesh config istiod runs with (its last accepted one)
+        mesh = MeshConfig.parse(pushed_mesh_config(cluster, revisions[0]))
     except MeshConfigError:
-        return  # istiod exits before it starts its CA
+        mesh = MeshConfig()
     now = cluster.logs.now().replace(microsecond=0)
     cluster.create(kind, ca_secret_object(mesh.trust_domain, now), ISTIO_NAMESPACE)
 

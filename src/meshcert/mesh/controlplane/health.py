@@ -1,9 +1,9 @@
 """istiod's health per revision, read from the cluster's objects.
 
-A revision is healthy when its istiod Deployment wants replicas, has at least one available,
-and its mesh config (ConfigMap `istio` / `istio-<rev>`, key `mesh`) is one istiod accepts. A bad
-mesh config makes istiod exit at start-up (crash loop), so it wins over availability as the
-reason given.
+A revision is healthy when its istiod Deployment wants replicas and has at least one
+available. Its mesh config (ConfigMap `istio` / `istio-<rev>`, key `mesh`) does not enter into
+it: istiod 1.25+ keeps running on a mesh config it rejects, with its last known state (istio/istio
+pkg/config/mesh/meshwatcher/collection.go; what it uses is the push model's, pushing.py).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class RevisionHealth:
     healthy: bool
     reason: str  # "" when healthy
     mesh_config: str | None  # the current `mesh` text (None: no ConfigMap)
-    mesh_config_error: str | None  # why istiod rejects it (None: accepted)
+    mesh_config_error: str | None  # why istiod rejects the text (None: accepted)
 
 
 def installed_revisions(cluster: Cluster) -> list[str]:
@@ -56,10 +56,8 @@ def revision_health(cluster: Cluster, revision: str) -> RevisionHealth | None:
         return None
     text = mesh_config_text(cluster, revision)
     error = mesh_config_error(text)
-    if error is not None:
-        return RevisionHealth(revision, False, f"invalid mesh config: {error}", text, error)
     replicas = (dep.get("spec") or {}).get("replicas", 1)
     available = (dep.get("status") or {}).get("availableReplicas") or 0
     if replicas == 0 or available == 0:
-        return RevisionHealth(revision, False, "istiod has no available replicas", text, None)
-    return RevisionHealth(revision, True, "", text, None)
+        return RevisionHealth(revision, False, "istiod has no available replicas", text, error)
+    return RevisionHealth(revision, True, "", text, error)

@@ -1,6 +1,7 @@
 """What `kubectl logs deploy/istiod -n istio-system` shows: istiod's start-up, its pushes and
-the error it exits with, in istiod's log format (RFC 3339 with microseconds, level, scope,
-message, tab-separated; istio/istio pkg/log)."""
+the warning for a mesh config it rejects, in istiod's log format (RFC 3339 with microseconds,
+level, scope, message, tab-separated; istio/istio pkg/log: the `default` scope is not
+written)."""
 
 from __future__ import annotations
 
@@ -40,14 +41,23 @@ def startup_lines(revision: str, version: str) -> list[str]:
     ]
 
 
-def log_started(cluster: Cluster, namespace: str, pod: str, revision: str, version: str) -> None:
-    """An istiod that came up healthy."""
+def log_started(
+    cluster: Cluster,
+    namespace: str,
+    pod: str,
+    revision: str,
+    version: str,
+    mesh_error: str | None = None,
+) -> None:
+    """An istiod that came up; `mesh_error`: its mesh config was rejected (it runs on Istio's
+    defaults, pkg/config/mesh/meshwatcher/collection.go)."""
     _write(
         cluster,
         namespace,
         pod,
         [
             *startup_lines(revision, version),
+            *([invalid_mesh_line(mesh_error)] if mesh_error is not None else []),
             "{ts}\tinfo\tLoaded MeshNetworks config from Kubernetes API server.",
             "{ts}\tinfo\tinitializing Istiod admin server",
             "{ts}\tinfo\tinitializing secure discovery service",
@@ -64,20 +74,15 @@ def log_started(cluster: Cluster, namespace: str, pod: str, revision: str, versi
     )
 
 
-def log_crashed(
-    cluster: Cluster, namespace: str, pod: str, revision: str, version: str, error: str
-) -> None:
-    """An istiod that exits at start-up because its mesh config is bad."""
-    _write(
-        cluster,
-        namespace,
-        pod,
-        [
-            *startup_lines(revision, version),
-            f"{{ts}}\terror\tfailed to read mesh configuration: {error}",
-            f"Error: failed to create discovery service: failed to initialize mesh config: {error}",
-        ],
-    )
+def invalid_mesh_line(error: str) -> str:
+    """meshwatcher's `log.Warnf("invalid mesh config, using last known state: %v", err)`."""
+    return f"{{ts}}\twarn\tinvalid mesh config, using last known state: {error}"
+
+
+def log_invalid_mesh_config(cluster: Cluster, namespace: str, pod: str, error: str) -> None:
+    """A running istiod whose mesh config file changed to a text it rejects: it keeps the
+    mesh config it has and goes on pushing."""
+    _write(cluster, namespace, pod, [invalid_mesh_line(error)])
 
 
 def log_push(cluster: Cluster, namespace: str, pod: str, config: str, version: int) -> None:

@@ -1,10 +1,20 @@
-"""The push model: per revision, the resourceVersion its proxies' configuration comes from.
+"""The push model: per revision, the resourceVersion its proxies' configuration comes from and
+the mesh config istiod pushes with.
 
 State lives in `cluster.extensions` (process state, like the controllers): per revision,
-whether istiod was healthy at the last look, the version it froze at and the last mesh config
-text it pushed. A cluster restored from a journal starts with no state; the first question
-rebuilds it from the objects (a revision unhealthy then is taken to have frozen just before
-the object that broke it was last written).
+whether istiod was healthy at the last look, the version it froze at, the mesh config text it
+uses and the text it last read. A cluster restored from a journal starts with no state; the
+first question rebuilds it from the objects (a revision unhealthy then is taken to have frozen
+just before its istiod Deployment was last written).
+
+The mesh config as istiod 1.25+ reads it (istio/istio pkg/config/mesh/meshwatcher/
+collection.go `NewCollection`, one source: the mounted ConfigMap file, pilot/pkg/bootstrap/
+mesh.go): a text `mesh.ApplyMeshConfig` rejects is logged (`invalid mesh config, using last
+known state: ...`) and discarded; istiod keeps running, stays Ready and keeps pushing with the
+last mesh config it accepted. A new istiod process (a pod started while the text is bad) has no
+last known state and runs on Istio's defaults (`mesh.DefaultMeshConfig()`, here ""). The lab
+keeps one mesh config per revision: that of its newest istiod pod. A restored lab whose text is
+bad starts on the defaults too (the journal keeps no earlier text).
 """
 
 from __future__ import annotations
@@ -13,12 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from meshcert.kube.cluster import Cluster
-from meshcert.kube.controllers import add_container_state_rule, crash_loop, refresh_pods
-from meshcert.kube.controllers.containerstates import ContainerState
 from meshcert.kube.store import Obj, WatchEvent
 
 from . import ambient, gateways, istiod_logs
-from .health import installed_revisions, revision_health
+from .health import installed_revisions, mesh_config_text, revision_health
 from .meshconfig_check import mesh_config_error
 from .naming import (
     DEFAULT_REVISION,
@@ -44,7 +52,13 @@ _PUSHED_GROUPS = ("networking.istio.io", "security.istio.io", "telemetry.istio.i
 class _Revision:
     healthy: bool
     frozen: int | None  # the version proxies keep while unhealthy
-    mesh_config: str | None  # the last mesh config text pushed
+    mesh_config: str | None  # the mesh config text istiod uses ("" or None: Istio's defaults)
+    read: str | None  # the ConfigMap text istiod last read (a rejected one is logged once)
+
+
+def _accepted(text: str | None, fallback: str | None) -> str | None:
+    """`text` when istiod accepts it, else `fallback` (its last known state)."""
+    return text if mesh_config_error(text) is None else fallback
 
 
 def _states(cluster: Cluster) -> dict[str, _Revision]:
@@ -78,20 +92,15 @@ def _rebuild(cluster: Cluster, revision: str) -> _Revision | None:
     health = revision_health(cluster, revision)
     if health is None:
         return None
+    text = health.mesh_config
+    mesh_config = _accepted(text, "")  # no last known state survives a restore
     if health.healthy:
-        return _Revision(True, None, health.mesh_config)
-    if health.mesh_config_error is not None:
-        culprit = cluster.find(
-            cluster.kind("", "configmaps"), ISTIO_NAMESPACE, mesh_configmap_name(revision)
-        )
-        mesh_config: str | None = ""
-    else:
-        culprit = cluster.find(
-            cluster.kind("apps", "deployments"), ISTIO_NAMESPACE, istiod_name(revision)
-        )
-        mesh_config = health.mesh_config
+        return _Revision(True, None, mesh_config, text)
+    culprit = cluster.find(
+        cluster.kind("apps", "deployments"), ISTIO_NAMESPACE, istiod_name(revision)
+    )
     version = int((culprit or {}).get("metadata", {}).get("resourceVersion") or 1)
-    return _Revision(False, max(version - 1, 0), mesh_config)
+    return _Revision(False, max(version - 1, 0), mesh_config, text)
 
 
 def pushed_version(cluster: Cluster, revision: str = DEFAULT_REVISION) -> int | None:
@@ -104,15 +113,17 @@ def pushed_version(cluster: Cluster, revision: str = DEFAULT_REVISION) -> int | 
 
 
 def pushed_mesh_config(cluster: Cluster, revision: str = DEFAULT_REVISION) -> str | None:
-    """The mesh config text last pushed for the revision ("" = defaults); None: no istiod."""
+    """The mesh config text istiod pushes with (while it pushes) or last pushed with (while
+    frozen): the ConfigMap's text while istiod accepts it, else its last known state, else ""
+    (Istio's defaults); None: no istiod."""
     with cluster.lock:
         state = _state(cluster, revision)
         return None if state is None else (state.mesh_config or "")
 
 
 class ControlPlaneController:
-    """Tracks istiod health per revision, freezes and resumes pushes, and writes istiod's
-    log lines (start-up, crash, pushes)."""
+    """Tracks istiod health per revision, freezes and resumes pushes, reads the mesh config as
+    istiod does, and writes istiod's log lines (start-up, rejected mesh config, pushes)."""
 
     name = "istio-controlplane"
 
@@ -122,11 +133,10 @@ class ControlPlaneController:
     def reconcile(self, cluster: Cluster, event: WatchEvent) -> None:
         plural = event.kind.plural
         if event.namespace == ISTIO_NAMESPACE and plural in ("deployments", "configmaps"):
-            if plural == "configmaps" and _is_mesh_configmap(event.name):
-                refresh_pods(cluster, ISTIO_NAMESPACE)
-            self._update_health(cluster, event.resource_version)
-            if plural == "configmaps" and event.type != "DELETED":
-                self._log_mesh_change(cluster, event.name)
+            if plural == "deployments":
+                self._update_health(cluster, event.resource_version)
+            elif _is_mesh_configmap(event.name):
+                self._read_mesh_config(cluster, event.name)
             return
         if plural == "pods":
             if event.type == "ADDED":
@@ -190,13 +200,13 @@ class ControlPlaneController:
                 states[revision] = _Revision(
                     health.healthy,
                     None if health.healthy else version - 1,
-                    health.mesh_config if health.mesh_config_error is None else "",
+                    _accepted(health.mesh_config, ""),
+                    health.mesh_config,
                 )
                 if health.healthy:
                     self._became_healthy(cluster)
                 continue
             if health.healthy:
-                before.mesh_config = health.mesh_config
                 if not before.healthy:
                     before.healthy, before.frozen = True, None
                     self._notify(cluster, revision, cluster.store.resource_version)
@@ -235,48 +245,40 @@ class ControlPlaneController:
         return pods
 
     def _log_start(self, cluster: Cluster, pod: Obj) -> None:
+        """A new istiod process reads the mesh config with no last known state: a text it
+        rejects leaves it on Istio's defaults."""
         labels = pod["metadata"].get("labels") or {}
         if labels.get("app") != "istiod":
             return
         revision = str(labels.get(REV_LABEL) or DEFAULT_REVISION)
-        health = revision_health(cluster, revision)
-        version = _image_version(pod)
+        text = mesh_config_text(cluster, revision)
+        state = _state(cluster, revision)
+        if state is not None:
+            state.mesh_config, state.read = _accepted(text, ""), text
         name = pod["metadata"]["name"]
-        if health is not None and health.mesh_config_error is not None:
-            istiod_logs.log_crashed(
-                cluster, ISTIO_NAMESPACE, name, revision, version, health.mesh_config_error
-            )
-        else:
-            istiod_logs.log_started(cluster, ISTIO_NAMESPACE, name, revision, version)
+        istiod_logs.log_started(
+            cluster, ISTIO_NAMESPACE, name, revision, _image_version(pod), mesh_config_error(text)
+        )
 
-    def _log_mesh_change(self, cluster: Cluster, name: str) -> None:
+    def _read_mesh_config(self, cluster: Cluster, name: str) -> None:
+        """Running istiods see their mesh config file change (a deleted ConfigMap reads as
+        no text: the defaults); one that is stopped reads it when it starts."""
         for revision in installed_revisions(cluster):
             if mesh_configmap_name(revision) != name:
                 continue
-            health = revision_health(cluster, revision)
-            if health is None:
+            state = _state(cluster, revision)
+            pods = self._istiod_pods(cluster, revision)
+            text = mesh_config_text(cluster, revision)
+            if state is None or not pods or text == state.read:
                 continue
-            if health.mesh_config_error is None:
-                self._log_recovered(cluster, revision)
+            state.read = text
+            error = mesh_config_error(text)
+            if error is None:
+                state.mesh_config = text
                 continue
-            for pod in self._istiod_pods(cluster, revision):
-                istiod_logs.log_crashed(
-                    cluster,
-                    ISTIO_NAMESPACE,
-                    pod["metadata"]["name"],
-                    revision,
-                    _image_version(pod),
-                    health.mesh_config_error,
-                )
-
-    def _log_recovered(self, cluster: Cluster, revision: str) -> None:
-        """A crash-looping istiod whose mesh config is fixed starts cleanly on its next restart."""
-        for pod in self._istiod_pods(cluster, revision):
-            name = pod["metadata"]["name"]
-            lines = cluster.logs.lines(ISTIO_NAMESPACE, name, istiod_logs.CONTAINER)
-            if lines and lines[-1].text.startswith("Error: failed to create discovery service"):
-                istiod_logs.log_started(
-                    cluster, ISTIO_NAMESPACE, name, revision, _image_version(pod)
+            for pod in pods:
+                istiod_logs.log_invalid_mesh_config(
+                    cluster, ISTIO_NAMESPACE, pod["metadata"]["name"], error
                 )
 
     def _log_push(self, cluster: Cluster, event: WatchEvent) -> None:
@@ -336,24 +338,8 @@ def _image_version(pod: Obj) -> str:
     return "unknown"
 
 
-def _crash_rule(cluster: Cluster, pod: Obj, container: dict[str, object]) -> ContainerState | None:
-    """istiod's discovery container crash-loops while its mesh config is rejected."""
-    meta = pod["metadata"]
-    if meta.get("namespace") != ISTIO_NAMESPACE or container.get("name") != "discovery":
-        return None
-    labels = meta.get("labels") or {}
-    if labels.get("app") != "istiod":
-        return None
-    revision = str(labels.get(REV_LABEL) or DEFAULT_REVISION)
-    from .health import mesh_config_text
-
-    if mesh_config_error(mesh_config_text(cluster, revision)) is None:
-        return None
-    return crash_loop(restarts=3, exit_code=1)
-
-
 def register(cluster: Cluster) -> None:
-    """Plug the control plane into a cluster: its controller and istiod's crash rule."""
+    """Plug the control plane into a cluster: its controller."""
     watches: list[tuple[str, str]] = [
         ("apps", "deployments"),
         ("", "configmaps"),
@@ -372,4 +358,3 @@ def register(cluster: Cluster) -> None:
         if kind.group in _PUSHED_GROUPS and kind.key not in watches:
             watches.append(kind.key)
     cluster.controllers.append(ControlPlaneController(tuple(watches)))
-    add_container_state_rule(cluster, _crash_rule)
