@@ -97,6 +97,8 @@ class KindRegistry:
     crd_exists: Callable[[str], bool] = _always
     # group_versions() by which CRD-gated kinds are served (the API asks on every request)
     _versions_cache: dict[tuple[bool, ...], dict[str, list[str]]] = field(default_factory=dict)
+    # the CRD names that gate kinds, in the order of `_by_plural` (the key of that cache)
+    _gates: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, kinds: Iterable[ResourceKind]) -> KindRegistry:
@@ -109,6 +111,7 @@ class KindRegistry:
         self._by_plural[(kind.group, kind.plural)] = kind
         self._by_kind[(kind.group, kind.kind)] = kind
         self._versions_cache.clear()
+        self._gates = tuple(k.crd_name for k in self._by_plural.values() if k.needs_crd)
 
     def __iter__(self) -> Iterator[ResourceKind]:
         """The kinds served now."""
@@ -144,7 +147,7 @@ class KindRegistry:
     def group_versions(self) -> dict[str, list[str]]:
         """Each served group (`""` for core) with its versions, preferred first (in the order
         the kinds were added). Read-only: the answer is shared between calls."""
-        gated = tuple(self.crd_exists(k.crd_name) for k in self._by_plural.values() if k.needs_crd)
+        gated = tuple(self.crd_exists(name) for name in self._gates)
         found = self._versions_cache.get(gated)
         if found is None:
             found = {}

@@ -43,17 +43,18 @@ def _not_found(path: str) -> NotFound:
 
 def parse(registry: KindRegistry, path: str) -> ResourceTarget | GroupVersion | Group:
     parts = [p for p in path.split("/") if p]
+    served = registry.group_versions()
     if parts[:1] == ["api"] and len(parts) >= 2:
         group, version, rest = "", parts[1], parts[2:]
     elif parts[:1] == ["apis"] and len(parts) >= 2:
         if len(parts) == 2:
-            if parts[1] not in registry.group_versions():
+            if parts[1] not in served:
                 raise _not_found(path)
             return Group(parts[1])
         group, version, rest = parts[1], parts[2], parts[3:]
     else:
         raise _not_found(path)
-    if version not in registry.group_versions().get(group, []):
+    if version not in served.get(group, []):
         raise _not_found(path)
     if not rest:
         return GroupVersion(group, version)
