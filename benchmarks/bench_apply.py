@@ -16,6 +16,9 @@ ServiceAccount: 40 objects. Per iteration, in a new namespace:
 - update: `kubectl apply` of a second version changing every object (40 patches);
 - unchanged: `kubectl apply` of the second version again (40 reads, no writes).
 
+`--log-requests` also lists what kubectl asked in each kind of apply (method, status, what the
+path addresses, response bytes): the OpenAPI documents it fetched, the reads and writes.
+
 kubectl's discovery cache is warmed by one untimed apply first (reported on its own row: a
 user's first apply against a new lab, when kubectl also downloads discovery and OpenAPI).
 """
@@ -261,10 +264,46 @@ def _row(label: str, name: str, samples: list[Sample]) -> str:
     )
 
 
-def measure(runs: int, nodelay: bool, profile: bool) -> dict[str, list[Sample]]:
+def _addressed(path: str) -> str:
+    """What a request path addresses, without names: `openapi document`, `an object`..."""
+    parts = [p for p in path.partition("?")[0].split("/") if p]
+    if parts[:2] == ["openapi", "v3"]:
+        return "openapi index" if len(parts) == 2 else "openapi document"
+    if "namespaces" in parts:
+        rest = parts[parts.index("namespaces") + 1 :]
+        return {1: "the namespace", 2: "a collection", 3: "an object"}.get(len(rest), path)
+    return path
+
+
+def request_table(samples: dict[str, list[Sample]]) -> str:
+    """The requests of each kind of apply (its first timed run), grouped by method, status and
+    what they address: count, response bytes, milliseconds in the app."""
+    lines = [
+        "| apply | method | status | addresses | requests | response bytes | app ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, rows in samples.items():
+        groups: dict[tuple[str, int, str], list[harness.Served]] = {}
+        for served in rows[0].server.log:
+            key = (served.method, served.status, _addressed(served.path))
+            groups.setdefault(key, []).append(served)
+        for (method, status, what), found in groups.items():
+            size = sum(s.body_bytes for s in found)
+            ms = sum(s.seconds for s in found) * 1000
+            lines.append(
+                f"| {name} | {method} | {status} | {what} | {len(found)} | {size:,} | {ms:.1f} |"
+            )
+    return "\n".join(lines)
+
+
+def measure(
+    runs: int, nodelay: bool, profile: bool, log_requests: bool = False
+) -> dict[str, list[Sample]]:
     """The first apply, then `runs` x (create, update, unchanged), each in a new namespace."""
     with temp_home() as home:
-        served = ServedLab(home / "meshcert", timed=True, nodelay=nodelay)
+        served = ServedLab(
+            home / "meshcert", timed=True, nodelay=nodelay, log_requests=log_requests
+        )
         profiler = cProfile.Profile()
         try:
             kubeconfig = home / "kubeconfig"
@@ -325,14 +364,22 @@ def main() -> None:
         action="store_true",
         help="print a cProfile of the server thread over one extra, untimed round",
     )
+    parser.add_argument(
+        "--log-requests",
+        action="store_true",
+        help="also print the requests of each kind of apply, grouped (method, status, bytes)",
+    )
     args = parser.parse_args()
     harness.header("kubectl apply of 40 objects: the lab's share of kubectl's wall time")
     servers = [("lab", False)] + ([("what-if TCP_NODELAY", True)] if args.what_if_nodelay else [])
     # The profile (if asked for) is of the first server: the request path is the same in both.
     results = {
-        label: measure(args.runs, nodelay, args.profile and index == 0)
+        label: measure(args.runs, nodelay, args.profile and index == 0, args.log_requests)
         for index, (label, nodelay) in enumerate(servers)
     }
+    if args.log_requests:
+        print("Requests (the first run of each kind of apply):\n")
+        print(request_table(results["lab"]) + "\n")
     print(
         "| server | apply | runs | requests | kubectl wall ms | kubectl CPU ms | "
         "server in app ms | server CPU outside app ms | server total ms | server CPU ms | "

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 T = TypeVar("T")
 
@@ -142,6 +142,17 @@ def header(title: str) -> None:
 # the server's share of the time ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Served:
+    """One request as the server saw it: what was asked, the answer, its app seconds."""
+
+    method: str
+    path: str  # with the query string
+    status: int
+    body_bytes: int  # the response body's length
+    seconds: float
+
+
 @dataclass
 class ServerTimes:
     """What the server did between two `ServerTimer.take()` calls."""
@@ -151,6 +162,7 @@ class ServerTimes:
     app_cpu: float = 0.0  # process CPU seconds spent in those periods
     cpu: float = 0.0  # process CPU seconds in all (TLS, HTTP parsing, the event loop too)
     per_request: list[float] = field(default_factory=list)  # each request's app seconds
+    log: list[Served] = field(default_factory=list)  # each request, when the timer logs them
 
     @property
     def outside_app_cpu(self) -> float:
@@ -173,8 +185,9 @@ class ServerTimer:
     the benchmark's own thread must be idle (blocked on a child process) while it measures.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, log: bool = False) -> None:
         self.app = app
+        self.log = log  # also record each request (`ServerTimes.log`)
         self._inflight = 0
         self._wall_start = 0.0
         self._cpu_start = 0.0
@@ -186,11 +199,41 @@ class ServerTimer:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.log:
+            await self._logged(scope, receive, send)
+            return
         started = self._enter()
         try:
             await self.app(scope, receive, send)
         finally:
             self._leave(started)
+
+    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answer = {"status": 0, "bytes": 0}
+
+        async def observed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                answer["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        started = self._enter()
+        try:
+            await self.app(scope, receive, observed)
+        finally:
+            self._leave(started)
+            query = scope.get("query_string", b"").decode()
+            path = scope["path"] + (f"?{query}" if query else "")
+            record = Served(
+                scope["method"],
+                path,
+                answer["status"],
+                answer["bytes"],
+                time.perf_counter() - started,
+            )
+            with self._lock:
+                self._times.log.append(record)
 
     def _enter(self) -> float:
         now = time.perf_counter()
@@ -299,12 +342,18 @@ def tcp_nodelay_env(directory: Path) -> dict[str, str]:
 class ServedLab:
     """A `LabHost` serving one durable lab (as `meshcert lab up` does) from a background thread.
 
-    `timed=True` puts a `ServerTimer` around the host's app (`self.timer`); `nodelay=True`
-    serves with the TCP_NODELAY what-if.
+    `timed=True` puts a `ServerTimer` around the host's app (`self.timer`; `log_requests=True`
+    also records each request); `nodelay=True` serves with the TCP_NODELAY what-if.
     """
 
     def __init__(
-        self, home: Path, *, timed: bool = False, nodelay: bool = False, scenario: str = "base"
+        self,
+        home: Path,
+        *,
+        timed: bool = False,
+        nodelay: bool = False,
+        scenario: str = "base",
+        log_requests: bool = False,
     ) -> None:
         from meshcert.kube.apiserver.serving import new_event_loop
         from meshcert.lab.certificates import make_certificate
@@ -320,7 +369,7 @@ class ServedLab:
         self.timer: ServerTimer | None = None
         if timed:
             # The app is read when a port starts listening, so wrapping it here times every port.
-            self.timer = ServerTimer(self.host.server.app)
+            self.timer = ServerTimer(self.host.server.app, log=log_requests)
             self.host.server.app = self.timer  # type: ignore[assignment]
         self.lab = self.call(self.host.create(scenario, port=0, lab_id="bench"))
         assert self.lab.journal is not None, "the benchmarks measure a durable lab"
