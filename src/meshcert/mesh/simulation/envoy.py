@@ -9,6 +9,7 @@ body). Response code details as the access log prints them (%RESPONSE_CODE_DETAI
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -148,26 +149,13 @@ def relay(response: HttpResponse, service_time: float | None,
     return response_with(response, headers=tuple(result), flags=(), duration=duration)
 
 
-_MASK = (1 << 64) - 1
-
-
 def request_id(counter: int, depth: int) -> str:
-    """A UUID-shaped x-request-id, stable for the n-th request of a lab (and its depth):
-    two rounds of splitmix64's finaliser (well-spread 64 bits each), written out inline as
-    one request makes one."""
-    mask = _MASK
-    value = ((counter << 8) + depth + 0x9E3779B97F4A7C15) & mask
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & mask
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & mask
-    high = value ^ (value >> 31)
-    value = ((high ^ 0x9E3779B97F4A7C15) + 0x9E3779B97F4A7C15) & mask
-    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & mask
-    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & mask
-    low = value ^ (value >> 31)
-    # the 32 hex digits of high and low, as 8-4-4-4-12 with the version (4) and variant (a)
-    # digits written over the 13th and 17th
-    return (f"{high >> 32:08x}-{(high >> 16) & 0xFFFF:04x}-4{high & 0xFFF:03x}-"
-            f"a{(low >> 48) & 0xFFF:03x}-{low & 0xFFFFFFFFFFFF:012x}")  # fmt: skip
+    """A UUID-shaped x-request-id (version 4, variant a), stable for the n-th request of a lab
+    and its depth: 128 bits of BLAKE2b over the two, the version and variant digits written
+    over the 13th and 17th hex digits."""
+    digits = hashlib.blake2b(((counter << 8) + depth).to_bytes(16, "little"),
+                             digest_size=16).hexdigest()  # fmt: skip
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-a{digits[17:20]}-{digits[20:32]}"
 
 
 __all__ = [

@@ -91,7 +91,8 @@ def deliver_http(
     if workload.ambient and not loopback and not admit_ztunnel(hop.view, workload, port, peer):
         return Delivery(None, Failure.RESET, workload.ip, port)  # ztunnel's L4 policy
     intercepted = workload.has_sidecar and not loopback
-    if intercepted and not admit_connection(hop.view, workload, port, peer):
+    # an mTLS connection always survives the handshake (`mtls.accepts`): asked only without
+    if intercepted and not peer.mtls and not admit_connection(hop.view, workload, port, peer):
         return Delivery(None, Failure.RESET, workload.ip, port)
     found, filters = _plan(hop, workload, port)
     if workload.has_sidecar and not opaque:

@@ -341,7 +341,7 @@ def _with_retries(
     per_try = retries.per_try_timeout
     elapsed = 0.0
     retried = False
-    tried: set[str] = set()  # Istio's retry policy: previous_hosts (retry/retry.go)
+    tried: set[str] | None = None  # Istio's retry policy: previous_hosts (retry/retry.go)
     for number in range(1, attempts + 1):
         sent = set_header(request, "x-envoy-attempt-count", str(number))
         result = _attempt(hop, client, proxy, destination, sent, port, concurrency, tried)
@@ -370,6 +370,7 @@ def _with_retries(
             retried = True
             elapsed += RETRY_BACKOFF
             if result.upstream_host:
+                tried = tried or set()
                 tried.add(result.upstream_host)
             continue
         response = response_with(result.response, duration=elapsed + ENVOY_LATENCY)
