@@ -9,7 +9,7 @@ body). Response code details as the access log prints them (%RESPONSE_CODE_DETAI
 
 from __future__ import annotations
 
-import hashlib
+import random
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -137,10 +137,9 @@ def relay(response: HttpResponse, service_time: float | None,
     headers = response.headers
     if headers and headers[0] == ("server", "envoy") and service_time is not None:
         # already relayed by an Envoy (the inbound sidecar): only the service time changes
-        kept = [h for h in headers[1:] if h[0] != "x-envoy-upstream-service-time"]
+        kept = [h for h in headers if h[0] != "x-envoy-upstream-service-time"]
         kept.append(("x-envoy-upstream-service-time", str(int(service_time * 1000))))
-        return response_with(response, headers=(headers[0], *kept), flags=(),
-                             duration=duration)  # fmt: skip
+        return response_with(response, headers=tuple(kept), flags=(), duration=duration)
     # Through a sidecar curl shows `server: envoy` first, then the upstream's headers.
     result = [("server", "envoy")]
     result += [h for h in headers if h[0] not in _DROPPED]
@@ -149,13 +148,12 @@ def relay(response: HttpResponse, service_time: float | None,
     return response_with(response, headers=tuple(result), flags=(), duration=duration)
 
 
-def request_id(counter: int, depth: int) -> str:
-    """A UUID-shaped x-request-id (version 4, variant a), stable for the n-th request of a lab
-    and its depth: 128 bits of BLAKE2b over the two, the version and variant digits written
-    over the 13th and 17th hex digits."""
-    digits = hashlib.blake2b(((counter << 8) + depth).to_bytes(16, "little"),
-                             digest_size=16).hexdigest()  # fmt: skip
-    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-a{digits[17:20]}-{digits[20:32]}"
+def request_id(ids: random.Random) -> str:
+    """A UUID-shaped x-request-id (version 4, variant a) from the lab's generator of ids:
+    128 random bits, the version and variant digits written over the 13th and 17th hex
+    digits. The same lab replays the same ids."""
+    digits = f"{ids.getrandbits(128):032x}"
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-a{digits[17:20]}-{digits[20:]}"
 
 
 __all__ = [

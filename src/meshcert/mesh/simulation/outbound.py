@@ -117,7 +117,7 @@ def _envoy_request(hop: Hop, request: HttpRequest) -> HttpRequest:
     if proto:
         kept.append(("x-forwarded-proto", request.scheme))
     if request_id:
-        kept.append(("x-request-id", envoy.request_id(hop.state.request_counter, hop.depth)))
+        kept.append(("x-request-id", envoy.request_id(hop.state.request_ids)))
     return request_with(request, tuple(kept))
 
 
@@ -358,14 +358,14 @@ def _with_retries(
             retry = retries.retries_status(504) or "reset" in retries.retry_on
         else:
             elapsed += took
-            if result.failure == "UF":
+            if not result.failure:
+                retry = retries.retries_status(result.response.status)
+            elif result.failure == "UF":
                 retry = retries.retries_connect_failure()
             elif result.failure == "UC":
                 retry = bool(retries.retry_on & {"reset", "5xx"})
-            elif result.failure in ("UH", "UO", "NC"):
+            else:  # UH, UO, NC: not retried
                 retry = False
-            else:
-                retry = retries.retries_status(result.response.status)
         if retry and number < attempts:
             retried = True
             elapsed += RETRY_BACKOFF

@@ -41,6 +41,9 @@ class Ejection:
 @dataclass
 class SimulationState:
     rng: random.Random
+    # draws the x-request-id values (apart from `rng`, so ids never shift the lab's weighted
+    # and percentage draws)
+    request_ids: random.Random = field(default_factory=lambda: random.Random(0))
     view: MeshView | None = None
     view_version: int = -1
     ejections: dict[tuple[str, str, int], Ejection] = field(default_factory=dict)
@@ -65,7 +68,8 @@ def state_of(cluster: Cluster) -> SimulationState:
     if isinstance(found, SimulationState):
         return found
     seed = cluster.extensions.get(SEED_KEY, 0)
-    made = SimulationState(rng=random.Random(seed))
+    made = SimulationState(rng=random.Random(seed),
+                           request_ids=random.Random(f"x-request-id/{seed}"))  # fmt: skip
     cluster.extensions[STATE_KEY] = made
     return made
 
