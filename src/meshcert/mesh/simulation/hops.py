@@ -32,7 +32,11 @@ class Hop:
     @classmethod
     def start(cls, cluster: Cluster) -> Hop:
         state = state_of(cluster)
-        return cls(cluster, current_view(cluster, state), state, _now(cluster))
+        try:
+            now = cluster.logs.now()
+        except Exception:  # pragma: no cover - a clock that cannot tell time
+            now = datetime.now(UTC)
+        return cls(cluster, current_view(cluster, state), state, now)
 
     def deeper(self) -> Hop:
         return Hop(self.cluster, self.view, self.state, self.now, self.depth + 1)
@@ -44,13 +48,6 @@ class Hop:
 
     def log(self, namespace: str, pod: str, container: str, line: str) -> None:
         self.cluster.logs.append(namespace, pod, container, line)
-
-
-def _now(cluster: Cluster) -> datetime:
-    try:
-        return cluster.logs.now()
-    except Exception:  # pragma: no cover - a clock that cannot tell time
-        return datetime.now(UTC)
 
 
 __all__ = ["MAX_DEPTH", "Hop"]

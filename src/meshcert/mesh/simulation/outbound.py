@@ -99,6 +99,9 @@ class Attempt(NamedTuple):
     cluster: str = ""
     failure: str = ""
     details: str = ""
+    # the upstream's answer, not yet relayed (the caller relays the one it keeps, once):
+    # how long the upstream took; None for a response the proxy made or already relayed
+    service_time: float | None = None
 
 
 def _envoy_request(hop: Hop, request: HttpRequest) -> HttpRequest:
@@ -345,7 +348,8 @@ def _with_retries(
     for number in range(1, attempts + 1):
         sent = set_header(request, "x-envoy-attempt-count", str(number))
         result = _attempt(hop, client, proxy, destination, sent, port, concurrency, tried)
-        took = result.response.duration
+        service_time = result.service_time
+        took = result.response.duration if service_time is None else service_time + ENVOY_LATENCY
         timed_out_try = per_try is not None and took > per_try
         if timeout is not None and elapsed + min(took, per_try or took) > timeout:
             reply = envoy.local_reply("UT", hop.now, duration=timeout + ENVOY_LATENCY)
@@ -355,6 +359,7 @@ def _with_retries(
             elapsed += per_try
             result = Attempt(envoy.local_reply("UT", hop.now), result.upstream_host,
                              result.cluster, "UT")  # fmt: skip
+            service_time = None
             retry = retries.retries_status(504) or "reset" in retries.retry_on
         else:
             elapsed += took
@@ -373,7 +378,10 @@ def _with_retries(
                 tried = tried or set()
                 tried.add(result.upstream_host)
             continue
-        response = response_with(result.response, duration=elapsed + ENVOY_LATENCY)
+        if service_time is None:
+            response = response_with(result.response, duration=elapsed + ENVOY_LATENCY)
+        else:
+            response = envoy.relay(result.response, service_time, elapsed + ENVOY_LATENCY)
         if retried and result.failure in ("UF", "UC"):
             response = _retried_text(response)
         if retried and result.failure in ("UF", "UT") and retry:
@@ -453,8 +461,7 @@ def _attempt(
     if upstream.policy.outlier_detection is not None:
         pools.record(hop, upstream, endpoint, status)
     counters.bump(*(_STATUS_STATS.get(status) or _status_stats(status)))
-    relayed = envoy.relay(response, got.duration, got.duration + ENVOY_LATENCY)
-    return Attempt(relayed, target, upstream.name)
+    return Attempt(response, target, upstream.name, service_time=got.duration)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,11 @@ def view_for_proxy(cluster: Cluster, pod: Mapping[str, Any],
     state = state or state_of(cluster)
     version = cluster.store.resource_version
     meta = pod.get("metadata") or {}
+    known = state.revisions.get(str(meta.get("uid", "")))
+    if known is not None:  # an injected pod seen before: no need to read its labels again
+        found = state.proxy_views.get((known, version))
+        if found is not None:
+            return found
     labels = meta.get("labels") or {}
     annotations = meta.get("annotations") or {}
     if "istio.io/rev" in labels or "sidecar.istio.io/status" in annotations:
