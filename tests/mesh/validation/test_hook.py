@@ -266,3 +266,71 @@ def test_auto_passthrough_is_accepted_with_a_not_in_lab_warning() -> None:
         "not supported in the lab: AUTO_PASSTHROUGH serves multi-cluster east-west traffic, "
         "which a single-cluster lab does not model; connections to server port 15443 are closed"
     ]
+
+
+UNMODELLED = """
+apiVersion: networking.istio.io/v1
+kind: WorkloadEntry
+metadata: {name: vm-1, namespace: default}
+spec:
+  address: 10.128.0.9
+  labels: {app: ratings-vm}
+  serviceAccount: ratings
+---
+apiVersion: networking.istio.io/v1
+kind: WorkloadGroup
+metadata: {name: ratings-vm, namespace: default}
+spec:
+  metadata:
+    labels: {app: ratings-vm}
+  template:
+    serviceAccount: ratings
+---
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: lua, namespace: default}
+spec:
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match: {context: SIDECAR_INBOUND}
+    patch:
+      operation: INSERT_BEFORE
+      value: {name: envoy.lua}
+"""
+
+
+@pytest.mark.kubectl
+def test_kinds_the_lab_does_not_model_are_stored_with_a_warning(tmp_path: Path) -> None:
+    """Istio accepts WorkloadEntry, WorkloadGroup and EnvoyFilter (istio.io docs/reference/
+    config/networking/workload-entry, workload-group, envoy-filter); the lab stores them but
+    does not model virtual machines or Envoy's filter chains, and says so on apply instead of
+    silently behaving as if they were not there."""
+    from running_api import running_api
+
+    with running_api(tmp_path) as api:
+        install(api.cluster)
+        api.ok("create", "namespace", "istio-system")
+        for doc in (ISTIOD, ISTIOD_READY, VALIDATOR):
+            api.ok("apply", "-f", "-", input=doc)
+        proc = api.kubectl("apply", "-f", "-", input=UNMODELLED)
+        listed = api.ok("get", "workloadentries,workloadgroups,envoyfilters", "-o", "name")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "workloadentry.networking.istio.io/vm-1 created",
+        "workloadgroup.networking.istio.io/ratings-vm created",
+        "envoyfilter.networking.istio.io/lua created",
+    ]
+    assert proc.stderr.splitlines() == [
+        "Warning: not supported in the lab: WorkloadEntry is stored but its address becomes "
+        "no endpoint of a Service or ServiceEntry (the lab has no workloads outside Kubernetes)",
+        "Warning: not supported in the lab: WorkloadGroup is stored but no WorkloadEntry is "
+        "made from it (the lab has no workloads outside Kubernetes)",
+        "Warning: not supported in the lab: EnvoyFilter is stored but its patches are not "
+        "applied to the simulated proxies (the lab models Envoy's behaviour, not its filter "
+        "chains)",
+    ]
+    assert listed.split() == [
+        "workloadentry.networking.istio.io/vm-1",
+        "workloadgroup.networking.istio.io/ratings-vm",
+        "envoyfilter.networking.istio.io/lua",
+    ]

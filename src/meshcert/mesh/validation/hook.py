@@ -182,10 +182,11 @@ def _warnings(kind: str, meta: Mapping[str, Any], spec: Any) -> list[str]:
     from .gateways import gateway_warnings
     from .peerauthentications import validate_peer_authentication
     from .requestauthentications import validate_request_authentication
+    from .unmodelled import unmodelled_warnings
     from .warnings import virtual_service_warnings
 
     if not isinstance(spec, Mapping):
-        return []
+        return unmodelled_warnings(kind)
     if kind == "VirtualService":
         return virtual_service_warnings(spec)
     if kind == "Gateway":
@@ -197,7 +198,7 @@ def _warnings(kind: str, meta: Mapping[str, Any], spec: Any) -> list[str]:
         return validate_peer_authentication(spec)[1]
     if kind == "RequestAuthentication":
         return validate_request_authentication(spec)[1]
-    return []
+    return unmodelled_warnings(kind)
 
 
 def _check_crd_rules(request: AdmissionRequest) -> None:
