@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import subprocess
 import sys
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
+from served_labs import Loop
 
 from meshcert.lab.kubeconfig import KubeconfigEntry
 from meshcert.lab.labs import LabHost
-
-T = TypeVar("T")
 
 
 def kubectl_binary() -> str:
@@ -30,32 +26,15 @@ def kubectl_binary() -> str:
     return found
 
 
-class LoopThread:
-    """An asyncio loop in a thread, so tests can block on kubectl while the labs serve."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
-
-
 @pytest.fixture
-def loop_thread() -> Iterator[LoopThread]:
-    runner = LoopThread()
+def loop_thread() -> Iterator[Loop]:
+    runner = Loop()
     yield runner
     runner.close()
 
 
 @pytest.fixture
-def host(loop_thread: LoopThread, tmp_path: Path) -> Iterator[LabHost]:
+def host(loop_thread: Loop, tmp_path: Path) -> Iterator[LabHost]:
     async def started() -> LabHost:
         lab_host = LabHost(home=tmp_path / "home")
         await lab_host.start()

@@ -9,6 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from served_labs import Loop
 
 from meshcert.kube.apiserver.tls import self_signed_certificate
 from meshcert.lab.errors import LabError, LabRunning, LabStateError, NoLab
@@ -16,7 +17,7 @@ from meshcert.lab.kubeconfig import KubeconfigEntry
 from meshcert.lab.labs import LabHost
 from meshcert.lab.state import LabFiles
 
-from .conftest import Kubectl, LoopThread
+from .conftest import Kubectl
 
 CONFIGMAP = """
 apiVersion: v1
@@ -37,7 +38,7 @@ def _create_configmap(kubectl: Kubectl, entry: KubeconfigEntry, name: str, owner
 @pytest.mark.kubectl
 @pytest.mark.parametrize("shared", [False, True], ids=["own-port", "path-prefix"])
 def test_two_labs_in_one_process_are_isolated(
-    loop_thread: LoopThread, host: LabHost, kubectl: Kubectl, shared: bool
+    loop_thread: Loop, host: LabHost, kubectl: Kubectl, shared: bool
 ) -> None:
     a = loop_thread.run(host.create("base", lab_id="lab-a"))
     b = loop_thread.run(host.create("base", lab_id="lab-b"))
@@ -71,9 +72,7 @@ def test_two_labs_in_one_process_are_isolated(
 
 
 @pytest.mark.kubectl
-def test_removed_lab_is_gone_everywhere(
-    loop_thread: LoopThread, host: LabHost, kubectl: Kubectl
-) -> None:
+def test_removed_lab_is_gone_everywhere(loop_thread: Loop, host: LabHost, kubectl: Kubectl) -> None:
     lab = loop_thread.run(host.create("base", lab_id="lab-gone"))
     other = loop_thread.run(host.create("base", lab_id="lab-stays"))
     shared = host.kubeconfig_entry(lab, shared=True)
@@ -101,7 +100,7 @@ def test_removed_lab_is_gone_everywhere(
 
 @pytest.mark.kubectl
 def test_resume_in_a_new_process_keeps_objects_counter_and_token(
-    loop_thread: LoopThread, kubectl: Kubectl, tmp_path: Path
+    loop_thread: Loop, kubectl: Kubectl, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
     cert, key = self_signed_certificate()
@@ -140,7 +139,7 @@ def test_resume_in_a_new_process_keeps_objects_counter_and_token(
 
 
 def test_resume_falls_back_to_a_free_port_when_its_own_is_taken(
-    loop_thread: LoopThread, tmp_path: Path
+    loop_thread: Loop, tmp_path: Path
 ) -> None:
     home = tmp_path / "home"
 
@@ -165,7 +164,7 @@ def test_resume_falls_back_to_a_free_port_when_its_own_is_taken(
     assert LabFiles.of("moved", home).read_int(LabFiles.of("moved", home).port) == new_port
 
 
-def test_lab_ids_are_checked_and_unique(loop_thread: LoopThread, host: LabHost) -> None:
+def test_lab_ids_are_checked_and_unique(loop_thread: Loop, host: LabHost) -> None:
     loop_thread.run(host.create("base", lab_id="twice", port=None))
     with pytest.raises(LabRunning, match="already exists"):
         loop_thread.run(host.create("base", lab_id="twice", port=None))
@@ -178,7 +177,7 @@ def test_lab_ids_are_checked_and_unique(loop_thread: LoopThread, host: LabHost) 
 
 
 def test_a_lab_served_by_another_host_cannot_be_taken(
-    loop_thread: LoopThread, host: LabHost, tmp_path: Path
+    loop_thread: Loop, host: LabHost, tmp_path: Path
 ) -> None:
     loop_thread.run(host.create("base", lab_id="taken", port=None))
 
@@ -194,7 +193,7 @@ def test_a_lab_served_by_another_host_cannot_be_taken(
 
 
 def test_a_busy_port_is_a_clear_error_and_leaves_no_state(
-    loop_thread: LoopThread, host: LabHost, tmp_path: Path
+    loop_thread: Loop, host: LabHost, tmp_path: Path
 ) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
@@ -213,7 +212,7 @@ def _rss_bytes() -> int:
         return int(f.read().split()[1]) * 4096
 
 
-def test_an_idle_lab_is_small(loop_thread: LoopThread, host: LabHost) -> None:
+def test_an_idle_lab_is_small(loop_thread: Loop, host: LabHost) -> None:
     loop_thread.run(host.create("base", port=None))  # first one pays for imports and caches
     gc.collect()
     before = _rss_bytes()
@@ -228,7 +227,7 @@ def test_an_idle_lab_is_small(loop_thread: LoopThread, host: LabHost) -> None:
 
 @pytest.mark.kubectl
 def test_a_change_that_cannot_be_saved_is_not_acknowledged(
-    loop_thread: LoopThread, host: LabHost, kubectl: Kubectl
+    loop_thread: Loop, host: LabHost, kubectl: Kubectl
 ) -> None:
     lab = loop_thread.run(host.create("base", lab_id="readonly"))
     assert lab.journal is not None
@@ -246,7 +245,7 @@ def test_a_change_that_cannot_be_saved_is_not_acknowledged(
 
 
 def test_idle_labs_are_checkpointed_periodically(
-    loop_thread: LoopThread, host: LabHost, monkeypatch: pytest.MonkeyPatch
+    loop_thread: Loop, host: LabHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import meshcert.lab.labs as labs_module
 

@@ -11,8 +11,10 @@ istio.io docs/ops/common-problems/validation (kubectl's output for a rejected re
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -21,6 +23,9 @@ from meshcert.kube import errors
 from meshcert.kube.cluster import Cluster, new_cluster
 from meshcert.mesh.validation import install
 from meshcert.mesh.validation.hook import WebhookDenied
+
+if TYPE_CHECKING:
+    from running_api import RunningApi
 
 VALIDATOR = """
 apiVersion: admissionregistration.k8s.io/v1
@@ -182,8 +187,9 @@ spec:
     )
 
 
-@pytest.mark.kubectl
-def test_kubectl_prints_the_denial(tmp_path: Path) -> None:
+@contextmanager
+def _validating_api(tmp_path: Path) -> Iterator[RunningApi]:
+    """A served cluster with istiod ready and Istio's validating webhook configured."""
     from running_api import running_api
 
     with running_api(tmp_path) as api:
@@ -191,6 +197,12 @@ def test_kubectl_prints_the_denial(tmp_path: Path) -> None:
         api.ok("create", "namespace", "istio-system")
         for doc in (ISTIOD, ISTIOD_READY, VALIDATOR):
             api.ok("apply", "-f", "-", input=doc)
+        yield api
+
+
+@pytest.mark.kubectl
+def test_kubectl_prints_the_denial(tmp_path: Path) -> None:
+    with _validating_api(tmp_path) as api:
         path = tmp_path / "vs.yaml"
         path.write_text(BAD_WEIGHTS)
         proc = api.kubectl("create", "-f", str(path))
@@ -225,13 +237,7 @@ spec:
 def test_kubectl_prints_unreachable_rule_warnings(tmp_path: Path) -> None:
     """pkg/config/validation/validation.go: unreachable HTTP rules are allowed with a warning
     per rule, `virtualService rule <#index or "name"> not used (<reason>)`."""
-    from running_api import running_api
-
-    with running_api(tmp_path) as api:
-        install(api.cluster)
-        api.ok("create", "namespace", "istio-system")
-        for doc in (ISTIOD, ISTIOD_READY, VALIDATOR):
-            api.ok("apply", "-f", "-", input=doc)
+    with _validating_api(tmp_path) as api:
         proc = api.kubectl("apply", "-f", "-", input=CATCH_ALL_FIRST)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "virtualservice.networking.istio.io/reviews created"
@@ -305,13 +311,7 @@ def test_kinds_the_lab_does_not_model_are_stored_with_a_warning(tmp_path: Path) 
     config/networking/workload-entry, workload-group, envoy-filter); the lab stores them but
     does not model virtual machines or Envoy's filter chains, and says so on apply instead of
     silently behaving as if they were not there."""
-    from running_api import running_api
-
-    with running_api(tmp_path) as api:
-        install(api.cluster)
-        api.ok("create", "namespace", "istio-system")
-        for doc in (ISTIOD, ISTIOD_READY, VALIDATOR):
-            api.ok("apply", "-f", "-", input=doc)
+    with _validating_api(tmp_path) as api:
         proc = api.kubectl("apply", "-f", "-", input=UNMODELLED)
         listed = api.ok("get", "workloadentries,workloadgroups,envoyfilters", "-o", "name")
     assert proc.returncode == 0, proc.stderr

@@ -75,6 +75,7 @@ Answer = Callable[..., Delivery]
 REMAINING_PENDING = "circuit_breakers.default.remaining_pending"  # a gauge, not a counter
 _CLASS_STATS = {n: f"upstream_rq_{n}xx" for n in range(1, 6)}
 _STATUS_STATS: dict[int, tuple[str, str]] = {}
+_HOP_BY_HOP = envoy.HOP_BY_HOP
 
 
 def _status_stats(status: int) -> tuple[str, str]:
@@ -83,9 +84,6 @@ def _status_stats(status: int) -> tuple[str, str]:
     names = (_CLASS_STATS.get(status // 100, "upstream_rq_other"), f"upstream_rq_{status}")
     _STATUS_STATS[status] = names
     return names
-
-
-_HOP_BY_HOP = envoy.HOP_BY_HOP
 
 
 class Attempt(NamedTuple):
