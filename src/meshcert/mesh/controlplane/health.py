@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from meshcert.kube.cluster import Cluster
 
-from .meshconfig_check import mesh_config_error
 from .naming import DEFAULT_REVISION, ISTIO_NAMESPACE, REV_LABEL, istiod_name, mesh_configmap_name
 
 
@@ -24,7 +23,6 @@ class RevisionHealth:
     healthy: bool
     reason: str  # "" when healthy
     mesh_config: str | None  # the current `mesh` text (None: no ConfigMap)
-    mesh_config_error: str | None  # why istiod rejects the text (None: accepted)
 
 
 def installed_revisions(cluster: Cluster) -> list[str]:
@@ -55,9 +53,8 @@ def revision_health(cluster: Cluster, revision: str) -> RevisionHealth | None:
     if dep is None:
         return None
     text = mesh_config_text(cluster, revision)
-    error = mesh_config_error(text)
     replicas = (dep.get("spec") or {}).get("replicas", 1)
     available = (dep.get("status") or {}).get("availableReplicas") or 0
     if replicas == 0 or available == 0:
-        return RevisionHealth(revision, False, "istiod has no available replicas", text, error)
-    return RevisionHealth(revision, True, "", text, error)
+        return RevisionHealth(revision, False, "istiod has no available replicas", text)
+    return RevisionHealth(revision, True, "", text)
