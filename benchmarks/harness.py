@@ -28,6 +28,8 @@ from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from meshcert.kube.apiserver.plain import PlainAnswer, PlainRequest
+
 T = TypeVar("T")
 
 BIN = Path(sys.executable).parent
@@ -176,11 +178,13 @@ class ServerTimes:
 
 
 class ServerTimer:
-    """ASGI middleware that adds up the time the server spends on HTTP requests.
+    """Adds up the time the server spends on HTTP requests: around the lab's plain calls
+    (`answer`, which its HTTP protocol calls straight from the parser) and as ASGI middleware
+    around the rest (streams).
 
-    A request is timed from the call of the app to its return (the last body chunk handed to
-    uvicorn). Overlapping requests count once: `app_wall` is the length of the union of the
-    periods with a request in the app. Process CPU (`time.process_time`) is read at the same
+    A request is timed from the call of the app to its return (for ASGI, the last body chunk
+    handed to uvicorn). Overlapping requests count once: `app_wall` is the length of the union
+    of the periods with a request in the app. Process CPU (`time.process_time`) is read at the same
     edges, so whatever else the server process burns (TLS, HTTP parsing) is `cpu - app_cpu`:
     the benchmark's own thread must be idle (blocked on a child process) while it measures.
     """
@@ -234,6 +238,31 @@ class ServerTimer:
             )
             with self._lock:
                 self._times.log.append(record)
+
+    # plain calls, which the lab's HTTP protocol answers without ASGI (`PlainApi`)
+
+    def is_plain(self, method: str, path: str, query_string: bytes, content_length: str) -> bool:
+        return bool(self.app.is_plain(method, path, query_string, content_length))  # type: ignore[attr-defined]
+
+    def answer(self, request: PlainRequest) -> PlainAnswer:
+        started = self._enter()
+        answer: PlainAnswer | None = None
+        try:
+            answer = self.app.answer(request)  # type: ignore[attr-defined]
+            return answer
+        finally:
+            self._leave(started)
+            if self.log:
+                query = "&".join(f"{k}={v}" for k, v in request.query.items())
+                record = Served(
+                    request.method,
+                    request.path + (f"?{query}" if query else ""),
+                    answer.status if answer else 500,
+                    len(answer.body) if answer else 0,
+                    time.perf_counter() - started,
+                )
+                with self._lock:
+                    self._times.log.append(record)
 
     def _enter(self) -> float:
         now = time.perf_counter()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Receive, Scope, Send
@@ -15,8 +17,9 @@ from starlette.websockets import WebSocket
 from .. import errors
 from ..cluster import Cluster
 from ..errors import KubeError
-from . import bodies, caching, discovery, exec_ws, podlogs, resources, watching, workstation
+from . import bodies, caching, discovery, exec_ws, plain, podlogs, resources, watching, workstation
 from .paths import Group, GroupVersion, ResourceTarget, parse
+from .plain import PlainAnswer, PlainRequest
 
 log = logging.getLogger("meshcert.apiserver")
 
@@ -38,27 +41,50 @@ class TenantRouter(Protocol):
     def by_port(self, port: int) -> Tenant | None: ...
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(bodies.encode(body), status, headers=headers, media_type=JSON)
+def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> PlainAnswer:
+    return PlainAnswer(status, bodies.encode(body), JSON, headers or {})
+
+
+def error_answer(exc: KubeError) -> PlainAnswer:
+    return json_answer(exc.status(), exc.code)
 
 
 def error_response(exc: KubeError) -> Response:
-    return json_response(exc.status(), exc.code)
+    return _response(error_answer(exc))
+
+
+def _response(answer: PlainAnswer) -> Response:
+    return Response(answer.body, answer.status, answer.headers, media_type=answer.content_type)
 
 
 def _wants_table(accept: str) -> bool:
     return "as=Table" in accept
 
 
-def _include_object(request: Request) -> str:
-    return request.query_params.get("includeObject") or "Metadata"
-
-
 class ApiApp:
-    """ASGI callable serving every tenant of a router."""
+    """Serves every tenant of a router: plain calls through `answer` (the HTTP protocol calls
+    it straight from its parser), streams and everything else as an ASGI app."""
 
     def __init__(self, router: TenantRouter) -> None:
         self.router = router
+
+    # plain calls -------------------------------------------------------------------------
+
+    def is_plain(self, method: str, path: str, query_string: bytes, content_length: str) -> bool:
+        return plain.is_plain(method, path, query_string, content_length)
+
+    def answer(self, request: PlainRequest) -> PlainAnswer:
+        """The answer to a plain call; errors become Kubernetes Status answers."""
+        tenant, path = self._route(request.path, request.port)
+        try:
+            return self._plain(request, tenant, path)
+        except KubeError as exc:
+            return error_answer(exc)
+        except Exception:  # a bug must not kill the server: answer 500 as the apiserver does
+            log.exception("internal error serving %s %s", request.method, path)
+            return error_answer(errors.InternalError("an error on the server has occurred"))
+
+    # ASGI --------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -66,7 +92,8 @@ class ApiApp:
             return
         if scope["type"] not in ("http", "websocket"):
             return
-        tenant, path = self._route(scope)
+        server = scope.get("server") or ("", 0)
+        tenant, path = self._route(scope["path"], int(server[1] or 0))
         if scope["type"] == "websocket":
             await self._websocket(scope, receive, send, tenant, path)
             return
@@ -80,14 +107,12 @@ class ApiApp:
             response = error_response(errors.InternalError("an error on the server has occurred"))
         await response(scope, receive, send)
 
-    def _route(self, scope: Scope) -> tuple[Tenant | None, str]:
-        path: str = scope["path"]
-        if path.startswith("/labs/"):
-            _, _, rest = path.partition("/labs/")
+    def _route(self, full_path: str, port: int) -> tuple[Tenant | None, str]:
+        if full_path.startswith("/labs/"):
+            _, _, rest = full_path.partition("/labs/")
             lab_id, _, tail = rest.partition("/")
             return self.router.by_prefix(lab_id), "/" + tail
-        server = scope.get("server") or ("", 0)
-        return self.router.by_port(int(server[1] or 0)), path
+        return self.router.by_port(port), full_path
 
     def _authorized(self, tenant: Tenant, authorization: str) -> bool:
         scheme, _, token = authorization.partition(" ")
@@ -96,18 +121,46 @@ class ApiApp:
         )
 
     async def _http(self, request: Request, tenant: Tenant | None, path: str) -> Response:
+        """Streams (the workstation's programs, pod logs, watches) here; any other call is
+        read whole and answered as a plain one."""
+        if tenant is not None and path not in PUBLIC_PATHS:
+            if not self._authorized(tenant, request.headers.get("authorization", "")):
+                raise errors.Unauthorized("Unauthorized")
+            cluster = tenant.cluster
+            if path == workstation.PATH:
+                return await workstation.serve_run(request, cluster)
+            if path.startswith(("/api/", "/apis/")):
+                target = parse(cluster.registry, path)
+                if isinstance(target, ResourceTarget):
+                    params = _params(dict(request.query_params), request.headers)
+                    if target.subresource == "log":
+                        return await podlogs.serve_logs(cluster, target, params)
+                    if request.method == "GET" and not target.name and _watching(params, path):
+                        return self._watch(cluster, target, params, request.headers)
+        body = await _read_body(request)
+        server = request.scope.get("server") or ("", 0)
+        plain_request = PlainRequest(
+            request.method,
+            request.url.path,
+            dict(request.query_params),
+            dict(request.headers),
+            body,
+            int(server[1] or 0),
+            len(body),
+        )
+        return _response(self._plain(plain_request, tenant, path))
+
+    def _plain(self, request: PlainRequest, tenant: Tenant | None, path: str) -> PlainAnswer:
         if tenant is None:
             raise errors.NotFound("the server could not find the requested resource (no such lab)")
         if path in PUBLIC_PATHS:
             if path == "/version":
-                return json_response(discovery.KUBERNETES_VERSION)
-            return Response(b"ok", media_type="text/plain")
-        if not self._authorized(tenant, request.headers.get("authorization", "")):
+                return json_answer(discovery.KUBERNETES_VERSION)
+            return PlainAnswer(200, b"ok", "text/plain; charset=utf-8")
+        if not self._authorized(tenant, request.header("authorization")):
             raise errors.Unauthorized("Unauthorized")
         cluster = tenant.cluster
-        if path == workstation.PATH:
-            return await workstation.serve_run(request, cluster)
-        accept = request.headers.get("accept", "")
+        accept = request.header("accept")
         if path in ("/api", "/apis"):
             core = path == "/api"
             if discovery.wants_aggregated(accept):
@@ -117,8 +170,8 @@ class ApiApp:
                     discovery.AGGREGATED_CONTENT_TYPE,
                 )
             if core:
-                return json_response(discovery.api_versions())
-            return json_response(discovery.api_group_list(cluster.registry))
+                return json_answer(discovery.api_versions())
+            return json_answer(discovery.api_group_list(cluster.registry))
         if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
             return self._openapi(request, cluster, path)
         if path.startswith("/openapi/v2"):
@@ -126,14 +179,14 @@ class ApiApp:
         target = parse(cluster.registry, path)
         if isinstance(target, Group):
             versions = cluster.registry.group_versions()[target.group]
-            return json_response(discovery.api_group(target.group, versions))
+            return json_answer(discovery.api_group(target.group, versions))
         if isinstance(target, GroupVersion):
-            return json_response(
+            return json_answer(
                 discovery.api_resource_list(cluster.registry, target.group, target.version)
             )
-        return await self._resource(request, cluster, target)
+        return self._resource(request, cluster, target)
 
-    def _openapi(self, request: Request, cluster: Cluster, path: str) -> Response:
+    def _openapi(self, request: PlainRequest, cluster: Cluster, path: str) -> PlainAnswer:
         from .. import openapi
 
         if path.rstrip("/") == "/openapi/v3":
@@ -150,14 +203,12 @@ class ApiApp:
             raise errors.NotFound("the server could not find the requested resource")
         return caching.openapi_document(request, found.body, found.hash)
 
-    async def _resource(
-        self, request: Request, cluster: Cluster, target: ResourceTarget
-    ) -> Response:
+    def _resource(
+        self, request: PlainRequest, cluster: Cluster, target: ResourceTarget
+    ) -> PlainAnswer:
         method = request.method
-        params = resources.Params(dict(request.query_params), request.headers.get("user-agent", ""))
+        params = _params(request.query, request.headers)
         sub = target.subresource
-        if sub == "log":
-            return await podlogs.serve_logs(cluster, target, params)
         if sub in ("exec", "attach"):
             raise errors.BadRequest("Upgrade request required")
         if sub == "portforward":
@@ -165,31 +216,30 @@ class ApiApp:
                 "port-forward is not supported in the lab: reach services with "
                 "`kubectl exec` and curl instead"
             )
-        accept = request.headers.get("accept", "")
+        accept = request.header("accept")
+        include = request.query.get("includeObject") or "Metadata"
         if method == "GET":
             if not target.name:
-                if params.get("watch") in ("true", "1") or "/watch/" in request.url.path:
-                    return self._watch(cluster, target, params, accept, request)
                 if _wants_table(accept):
                     items, rv, meta = resources.list_(cluster, target, params)
-                    return json_response(self._table(cluster, target, items, request, rv, meta))
+                    return json_answer(self._table(cluster, target, items, include, rv, meta))
                 reply = resources.list_reply(cluster, target, params)
-                return json_response(reply.body, reply.status)
+                return json_answer(reply.body, reply.status)
             reply = resources.get(cluster, target)
             if _wants_table(accept) and not sub:
                 obj = reply.body
-                return json_response(
-                    self._table(cluster, target, [obj], request, cluster.store.resource_version)
+                return json_answer(
+                    self._table(cluster, target, [obj], include, cluster.store.resource_version)
                 )
-            return json_response(reply.body, reply.status)
-        body = await self._body(request)
-        content_type = request.headers.get("content-type", "")
+            return json_answer(reply.body, reply.status)
+        body = _decoded_body(request)
         if method == "POST":
             reply = resources.create(cluster, target, params, body)
         elif method == "PUT":
             reply = resources.update(cluster, target, params, body)
         elif method == "PATCH":
-            reply = resources.patch(cluster, target, params, bodies.media_type(content_type), body)
+            media = bodies.media_type(request.header("content-type"))
+            reply = resources.patch(cluster, target, params, media, body)
         elif method == "DELETE":
             reply = resources.delete(cluster, target, params, body)
         else:
@@ -197,34 +247,19 @@ class ApiApp:
                 "the server does not allow this method on the requested resource"
             )
         if _wants_table(accept) and reply.body.get("kind") == target.kind.kind:
-            return json_response(
-                self._table(cluster, target, [reply.body], request, cluster.store.resource_version),
+            return json_answer(
+                self._table(cluster, target, [reply.body], include, cluster.store.resource_version),
                 reply.status,
                 reply.headers,
             )
-        return json_response(reply.body, reply.status, reply.headers)
-
-    async def _body(self, request: Request) -> Any:
-        length = request.headers.get("content-length")
-        if length and length.isdigit():
-            bodies.check_size(int(length))
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            bodies.check_size(size)
-            chunks.append(chunk)
-        raw = b"".join(chunks)
-        if not raw.strip() and request.method == "DELETE":
-            return None
-        return bodies.decode(raw, request.headers.get("content-type", ""))
+        return json_answer(reply.body, reply.status, reply.headers)
 
     def _table(
         self,
         cluster: Cluster,
         target: ResourceTarget,
         objects: list[dict[str, Any]],
-        request: Request,
+        include_object: str,
         rv: int,
         list_meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
@@ -234,7 +269,7 @@ class ApiApp:
         return table_for(
             target.kind,
             shown,
-            include_object=_include_object(request),
+            include_object=include_object,
             now=cluster.clock.now(),
             list_meta={"resourceVersion": str(rv), **(list_meta or {})},
         )
@@ -244,11 +279,10 @@ class ApiApp:
         cluster: Cluster,
         target: ResourceTarget,
         params: resources.Params,
-        accept: str,
-        request: Request,
+        headers: Headers,
     ) -> Response:
-        table = _wants_table(accept)
-        include = _include_object(request)
+        table = _wants_table(headers.get("accept", ""))
+        include = params.get("includeObject") or "Metadata"
 
         def render(type_: str, obj: dict[str, Any]) -> dict[str, Any]:
             if not table:
@@ -285,6 +319,35 @@ class ApiApp:
                 await websocket.close(code=1008, reason=exc.message[:120])
             return
         await exec_ws.serve_exec(websocket, tenant.cluster, target)
+
+
+def _params(query: dict[str, str], headers: Mapping[str, str]) -> resources.Params:
+    return resources.Params(query, headers.get("user-agent", ""))
+
+
+def _watching(params: resources.Params, path: str) -> bool:
+    return params.get("watch") in ("true", "1") or "/watch/" in path
+
+
+async def _read_body(request: Request) -> bytes:
+    """The whole body; 413 as soon as it is known to be over the limit."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit():
+        bodies.check_size(int(length))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        bodies.check_size(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decoded_body(request: PlainRequest) -> Any:
+    bodies.check_size(request.body_size)
+    if not request.body.strip() and request.method == "DELETE":
+        return None
+    return bodies.decode(request.body, request.header("content-type"))
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+import urllib.parse
 from email.utils import formatdate
 
-from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from .plain import PlainAnswer, PlainRequest
 
 YEAR_SECONDS = 365 * 24 * 3600
 
@@ -38,34 +38,34 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 
 def _answer(
-    request: Request, body: bytes, etag: str, media_type: str, headers: dict[str, str]
-) -> Response:
+    request: PlainRequest, body: bytes, etag: str, media_type: str, headers: dict[str, str]
+) -> PlainAnswer:
     headers = {"ETag": f'"{etag}"', **headers}
-    if _matches(request.headers.get("if-none-match", ""), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, headers=headers, media_type=media_type)
+    if _matches(request.header("if-none-match"), etag):
+        return PlainAnswer(304, content_type=None, headers=headers)
+    return PlainAnswer(200, body, media_type, headers)
 
 
-def discovery(request: Request, body: bytes, media_type: str) -> Response:
+def discovery(request: PlainRequest, body: bytes, media_type: str) -> PlainAnswer:
     """Aggregated discovery (`/api`, `/apis`): ETag, `Cache-Control: public`, 304 when the
     client's copy is current."""
     headers = {"Vary": "Accept", "Cache-Control": "public"}
     return _answer(request, body, etag_of(body), media_type, headers)
 
 
-def openapi_index(request: Request, body: bytes) -> Response:
+def openapi_index(request: PlainRequest, body: bytes) -> PlainAnswer:
     """`GET /openapi/v3`: revalidated by ETag on every use (it names the documents' hashes)."""
     return _answer(request, body, etag_of(body), "application/json", {})
 
 
-def openapi_document(request: Request, body: bytes, etag: str) -> Response:
+def openapi_document(request: PlainRequest, body: bytes, etag: str) -> PlainAnswer:
     """One group-version document whose hash (ETag) is `etag`."""
-    asked = request.query_params.get("hash")
+    asked = request.query.get("hash")
     headers = {"Vary": "Accept"}
     if asked:
         if asked != etag:  # the same path (a lab's /labs/ID prefix included), the current hash
-            current = f"{request.url.path}?hash={etag}"
-            return RedirectResponse(current, status_code=301, headers=headers)
+            current = f"{urllib.parse.quote(request.path)}?hash={etag}"
+            return PlainAnswer(301, content_type=None, headers={**headers, "Location": current})
         headers["Cache-Control"] = "public, immutable"
         headers["Expires"] = formatdate(time.time() + YEAR_SECONDS, usegmt=True)
     return _answer(request, body, etag, "application/json", headers)

@@ -43,36 +43,36 @@ def _not_found(path: str) -> NotFound:
 
 def parse(registry: KindRegistry, path: str) -> ResourceTarget | GroupVersion | Group:
     parts = [p for p in path.split("/") if p]
-    served = registry.group_versions()
     if parts[:1] == ["api"] and len(parts) >= 2:
         group, version, rest = "", parts[1], parts[2:]
     elif parts[:1] == ["apis"] and len(parts) >= 2:
         if len(parts) == 2:
-            if parts[1] not in served:
+            if parts[1] not in registry.group_versions():
                 raise _not_found(path)
             return Group(parts[1])
         group, version, rest = parts[1], parts[2], parts[3:]
     else:
         raise _not_found(path)
-    if version not in served.get(group, []):
-        raise _not_found(path)
     if not rest:
+        if version not in registry.group_versions().get(group, []):
+            raise _not_found(path)
         return GroupVersion(group, version)
+    # A resource path: `registry.served` checks the group, version and kind together.
     if rest[0] == "watch":  # the deprecated /watch/ path form
         rest = rest[1:]
     namespace: str | None = None
-    if rest[0] == "namespaces" and len(rest) >= 3:
+    if rest and rest[0] == "namespaces" and len(rest) >= 3:
         namespace, rest = rest[1], rest[2:]
         kind = registry.served(group, version, rest[0])
         if kind is None or not kind.namespaced:
             # `/api/v1/namespaces/NAME/status`: the namespace object's own subresource.
             if group == "" and rest[0] in ("status", "finalize") and len(rest) == 1:
-                ns_kind = registry.by_plural("", "namespaces")
-                assert ns_kind is not None
-                return ResourceTarget(ns_kind, version, None, namespace, rest[0])
+                ns_kind = registry.served("", version, "namespaces")
+                if ns_kind is not None:
+                    return ResourceTarget(ns_kind, version, None, namespace, rest[0])
             raise _not_found(path)
     else:
-        kind = registry.served(group, version, rest[0])
+        kind = registry.served(group, version, rest[0]) if rest else None
         if kind is None:
             raise _not_found(path)
     name = rest[1] if len(rest) >= 2 else ""

@@ -6,13 +6,17 @@ import asyncio
 import socket
 import ssl
 import tempfile
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
+import httptools
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from . import bodies, plain
 from .app import ApiApp
+from .plain import PlainAnswer, PlainApi, PlainRequest
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -80,11 +84,120 @@ class _CoalescingTransport:
         return getattr(self._transport, name)
 
 
+class _PendingPlain:
+    """A plain call whose body is still arriving."""
+
+    __slots__ = ("body", "keep_alive", "method", "path", "query", "size")
+
+    def __init__(self, method: str, path: str, query: bytes, keep_alive: bool) -> None:
+        self.method = method
+        self.path = path
+        self.query = query
+        self.keep_alive = keep_alive
+        self.body: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size <= bodies.MAX_BODY:  # past the limit only the count goes on (413)
+            self.body.append(chunk)
+
+
 class _HttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol over a `_CoalescingTransport`."""
+    """uvicorn's httptools protocol over a `_CoalescingTransport`, answering plain API calls
+    itself (`ApiApp.is_plain`, `ApiApp.answer`): straight from the parser's callbacks, with one
+    write, no ASGI cycle and no task. Everything else (streams, upgrades, a request pipelined
+    behind an unfinished one) goes the ASGI way as before.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        app = self.config.app
+        self._api: PlainApi | None = app if isinstance(app, PlainApi) else None
+        self._plain: _PendingPlain | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(_CoalescingTransport(transport))  # type: ignore[arg-type]
+
+    def on_headers_complete(self) -> None:
+        if self._api is not None and self._starts_plain():
+            return
+        super().on_headers_complete()
+
+    def _starts_plain(self) -> bool:
+        assert self._api is not None
+        parser = self.parser
+        if self.expect_100_continue or parser.should_upgrade() or self.pipeline:
+            return False
+        if self.cycle is not None and not self.cycle.response_complete:
+            return False
+        method = parser.get_method().decode("ascii")
+        parsed = httptools.parse_url(self.url)
+        path = parsed.path.decode("ascii")
+        if "%" in path:
+            path = urllib.parse.unquote(path)
+        query = parsed.query or b""
+        length = b""
+        for name, value in self.headers:
+            if name == b"content-length":
+                length = value
+                break
+        if not self._api.is_plain(method, path, query, length.decode("latin-1")):
+            return False
+        keep_alive = parser.get_http_version() == "1.1" and parser.should_keep_alive()
+        self._plain = _PendingPlain(method, path, query, keep_alive)
+        return True
+
+    def on_body(self, body: bytes) -> None:
+        if self._plain is not None:
+            self._plain.add(body)
+            return
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        pending = self._plain
+        if pending is None:
+            super().on_message_complete()
+            return
+        self._plain = None
+        assert self._api is not None
+        body = b"".join(pending.body)
+        request = PlainRequest(
+            pending.method,
+            pending.path,
+            plain.parse_query(pending.query),
+            plain.header_dict(self.headers),
+            body,
+            int(self.server[1] or 0) if self.server else 0,
+            pending.size,
+        )
+        answer = self._api.answer(request)
+        self._write_answer(answer, pending.method == "HEAD", pending.keep_alive)
+
+    def _write_answer(self, answer: PlainAnswer, head: bool, keep_alive: bool) -> None:
+        parts = [STATUS_LINE[answer.status]]
+        for name, value in self.server_state.default_headers:
+            parts += [name, b": ", value, b"\r\n"]
+        if answer.content_type is not None:
+            parts += [b"content-type: ", answer.content_type.encode("latin-1"), b"\r\n"]
+        if answer.status not in (204, 304):
+            parts += [b"content-length: ", str(len(answer.body)).encode("ascii"), b"\r\n"]
+        for key, text in answer.headers.items():
+            parts += [key.lower().encode("latin-1"), b": ", text.encode("latin-1"), b"\r\n"]
+        if not keep_alive:
+            parts.append(b"connection: close\r\n")
+        parts.append(b"\r\n")
+        if not head and answer.status not in (204, 304):
+            parts.append(answer.body)
+        transport = self.transport
+        transport.write(b"".join(parts))
+        self.server_state.total_requests += 1
+        if not keep_alive:
+            transport.close()
+        elif not transport.is_closing():
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
 
 
 class ApiServer:
