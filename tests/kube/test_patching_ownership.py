@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meshcert.kube import patching
 from meshcert.kube.kinds import ResourceKind
@@ -157,4 +159,28 @@ def test_fields_v1_round_trips_and_marks_items_with_children() -> None:
             "f:replicas": {},
         },
     }
+    assert decode(tree) == fields
+
+
+_ELEMENTS = st.sampled_from(
+    ["f:a", "f:B", "f:spec", "f:z.y", 'k:{"name":"web"}', 'k:{"port":80}', 'v:"x"', "i:0", "i:10"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.frozensets(st.lists(_ELEMENTS, min_size=1, max_size=4).map(tuple), max_size=12))
+def test_fields_v1_lists_keys_in_order_dot_first_and_round_trips(
+    fields: frozenset[FieldPath],
+) -> None:
+    # The apiserver writes fieldsV1 with every mapping's keys sorted and "." (the item itself
+    # is owned) first: `kubectl get -o yaml --show-managed-fields` shows them in that order.
+    tree = encode(fields)
+
+    def check(node: dict[str, Any]) -> None:
+        keys = list(node)
+        assert keys == sorted(keys, key=lambda k: (k != ".", k))
+        for child in node.values():
+            check(child)
+
+    check(tree)
     assert decode(tree) == fields

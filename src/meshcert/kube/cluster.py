@@ -91,6 +91,10 @@ class Cluster:
         self._depth = 0
         self._reconciling = False
         self._warnings: builtins.list[str] | None = None
+        # The controllers that watch each kind (by `ResourceKind.key`), for `controllers` as
+        # it was when the table was made (`_settle` remakes it when the list has changed).
+        self._routes: dict[tuple[str, str], builtins.list[Controller]] = {}
+        self._routed: builtins.list[Controller] = []
         self.extensions: dict[str, Any] = {}
         self.programs: ProgramRegistry = shipped_programs()
         self.files = FileSystems(self.store)
@@ -591,20 +595,26 @@ class Cluster:
             self._reconciling = True
             try:
                 rounds = 0
+                if self._routed != self.controllers:
+                    self._routes, self._routed = {}, list(self.controllers)
+                routes = self._routes
                 while self._pending:
                     rounds += 1
                     if rounds > MAX_RECONCILE_ROUNDS:
                         raise errors.InternalError("controllers did not settle")
                     event = self._pending.popleft()
-                    for controller in self.controllers:
-                        if event.kind.key in controller.watches:
-                            self._depth += 1
-                            try:
-                                controller.reconcile(self, event)
-                            except KubeError:
-                                pass
-                            finally:
-                                self._depth -= 1
+                    key = event.kind.key
+                    watchers = routes.get(key)
+                    if watchers is None:
+                        watchers = routes[key] = [c for c in self._routed if key in c.watches]
+                    for controller in watchers:
+                        self._depth += 1
+                        try:
+                            controller.reconcile(self, event)
+                        except KubeError:
+                            pass
+                        finally:
+                            self._depth -= 1
             finally:
                 self._reconciling = False
                 self._pending.clear()

@@ -15,16 +15,38 @@ T = TypeVar("T")
 
 def clone(value: T) -> T:
     """A deep copy of a JSON-shaped value (dicts and lists copied, leaves shared)."""
-    return _clone(value)  # type: ignore[no-any-return]
-
-
-def _clone(value: Any) -> Any:
     kind = type(value)
     if kind is dict:
-        return {key: _clone(item) for key, item in value.items()}
+        return _clone_dict(value)  # type: ignore[arg-type,return-value]
     if kind is list:
-        return [_clone(item) for item in value]
+        return _clone_list(value)  # type: ignore[arg-type,return-value]
     return value
+
+
+# Most values in an object are leaves: testing a child's type before recursing (rather than on
+# entry) saves a call per leaf, which halves the copy's cost.
+
+
+def _clone_dict(value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: _clone_dict(item)
+        if type(item) is dict
+        else _clone_list(item)
+        if type(item) is list
+        else item
+        for key, item in value.items()
+    }
+
+
+def _clone_list(value: list[Any]) -> list[Any]:
+    return [
+        _clone_dict(item)
+        if type(item) is dict
+        else _clone_list(item)
+        if type(item) is list
+        else item
+        for item in value
+    ]
 
 
 __all__ = ["clone"]

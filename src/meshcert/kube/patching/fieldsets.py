@@ -219,20 +219,30 @@ def remove_at(obj: dict[str, Any], path: FieldPath) -> bool:
 
 
 def encode(fields: FieldSet) -> dict[str, Any]:
-    """The nested `fieldsV1` mapping of a field set."""
+    """The nested `fieldsV1` mapping of a field set, its keys sorted (`.` first) as the
+    apiserver writes them.
+
+    Paths are inserted in sorted order, so each mapping gets its keys in sorted order as they
+    come, and a path comes before the paths under it: when a path owned itself gets its first
+    child, `.` goes in first (it sorts before every `f:`, `k:`, `v:` and `i:` element).
+    """
     tree: dict[str, Any] = {}
-    inner = parents(fields)
+    owned: set[int] = set()  # ids of the nodes that are paths of `fields` themselves
     for path in sorted(fields):
+        if not path:
+            continue
         node = tree
-        for element in path:
-            node = node.setdefault(element, {})
-        if path in inner:
-            node["."] = {}
-    return _sorted_tree(tree)
-
-
-def _sorted_tree(tree: dict[str, Any]) -> dict[str, Any]:
-    return {k: _sorted_tree(tree[k]) for k in sorted(tree, key=lambda k: (k != ".", k))}
+        for element in path[:-1]:
+            child = node.get(element)
+            if child is None:
+                child = node[element] = {}
+            elif not child and id(child) in owned:
+                child["."] = {}
+            node = child
+        leaf: dict[str, Any] = {}
+        node[path[-1]] = leaf
+        owned.add(id(leaf))
+    return tree
 
 
 def decode(tree: Any) -> FieldSet:

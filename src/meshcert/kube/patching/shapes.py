@@ -8,7 +8,6 @@ hold behaves like a schemaless object (granular maps, atomic lists).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from ..kinds import ResourceKind
@@ -32,25 +31,49 @@ class ListShape:
 ATOMIC = ListShape("atomic")
 
 
-@lru_cache(maxsize=4096)
+# What the lookups find depends on the kind's schema alone. Caching by the schema's name (a
+# string) instead of the kind spares hashing the whole ResourceKind on every lookup: the
+# managedFields walk makes one per field of every object a client writes.
+_CACHE_LIMIT = 8192
+_metas: dict[tuple[str, Path], PatchMeta | None] = {}
+_schemas: dict[tuple[str, Path], dict[str, Any] | None] = {}
+
+
 def meta_at(kind: ResourceKind, path: Path) -> PatchMeta | None:
     """The field's patch metadata, or None when the schema does not know the field."""
-    if not kind.schema:
-        return None
+    key = (kind.schema, path)
     try:
-        return patch_meta(kind, path)
+        return _metas[key]
     except KeyError:
-        return None
+        pass
+    found: PatchMeta | None = None
+    if kind.schema:
+        try:
+            found = patch_meta(kind, path)
+        except KeyError:
+            found = None
+    if len(_metas) >= _CACHE_LIMIT:
+        _metas.clear()
+    _metas[key] = found
+    return found
 
 
-@lru_cache(maxsize=4096)
 def _schema_at(kind: ResourceKind, path: Path) -> dict[str, Any] | None:
-    if not kind.schema or not path:
-        return None
+    key = (kind.schema, path)
     try:
-        return field_schema(kind, path)
+        return _schemas[key]
     except KeyError:
-        return None
+        pass
+    found: dict[str, Any] | None = None
+    if kind.schema and path:
+        try:
+            found = field_schema(kind, path)
+        except KeyError:
+            found = None
+    if len(_schemas) >= _CACHE_LIMIT:
+        _schemas.clear()
+    _schemas[key] = found
+    return found
 
 
 def strategy(kind: ResourceKind, path: Path) -> str:
