@@ -23,6 +23,11 @@ from typing import Any
 
 from meshcert.kube.store import Store, WatchEvent
 
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - orjson is a dependency; the standard library's is slower
+    _orjson = None  # type: ignore[assignment]
+
 from .errors import LabStateError
 from .state import fsync_dir, write_atomic
 
@@ -48,6 +53,19 @@ def encode_change(event: WatchEvent) -> dict[str, Any]:
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
 
 
+def _encode(value: Any) -> bytes:
+    """Compact UTF-8 JSON of `value`: orjson's when it is installed (about five times faster
+    than the standard library's on a request's changes, which every write waits for), else
+    the standard library's. Both read back to the same objects; what orjson refuses (integers
+    past 64 bits) takes the standard library's way."""
+    if _orjson is not None:
+        try:
+            return _orjson.dumps(value)
+        except TypeError:
+            pass
+    return _ENCODER.encode(value).encode()
+
+
 def encode_commit(events: list[WatchEvent]) -> bytes:
     """One journal line: the changes of one request, so a replay applies all or none.
 
@@ -62,7 +80,7 @@ def encode_commit(events: list[WatchEvent]) -> bytes:
         last[(*event.kind.key, str(meta.get("namespace", "")), str(meta["name"]))] = index
     kept = sorted(last.values())
     line = {"changes": [encode_change(events[i]) for i in kept]}
-    return _ENCODER.encode(line).encode() + b"\n"
+    return _encode(line) + b"\n"
 
 
 class Journal:
@@ -129,7 +147,7 @@ class Journal:
     def snapshot(self, dump: dict[str, Any]) -> None:
         """Save `dump` (a `Store.dump()`) atomically, then empty the journal."""
         body = {"format": FORMAT, **dump}
-        write_atomic(self.snapshot_path, json.dumps(body, separators=(",", ":")).encode())
+        write_atomic(self.snapshot_path, _encode(body))
         # A crash between the rename and the truncation is harmless: replay skips changes
         # the snapshot already holds (by resourceVersion).
         fd = self._fd
