@@ -290,7 +290,9 @@ class Cluster:
             if wanted and wanted != current["metadata"]["resourceVersion"]:
                 raise self.conflict(kind, name)
             obj = self._track(kind, current, obj, field_manager, subresource)
-            return self._replace(kind, current, obj, subresource=subresource, dry_run=dry_run)
+            return self._replace(
+                kind, current, obj, subresource=subresource, dry_run=dry_run, owned=owned
+            )
 
     def conflict(self, kind: ResourceKind, name: str) -> errors.Conflict:
         return errors.Conflict(
@@ -309,7 +311,11 @@ class Cluster:
         *,
         subresource: str = "",
         dry_run: bool = False,
+        owned: bool = False,
     ) -> Obj:
+        """The update of `current` to `obj` (the cluster's copy: its top level and metadata
+        are changed in place). `owned`: `obj`'s status is handed over too (a status write
+        stores it without a copy)."""
         cur_meta = current["metadata"]
         obj["apiVersion"] = obj.get("apiVersion") or current["apiVersion"]
         obj["kind"] = current["kind"]
@@ -329,7 +335,7 @@ class Cluster:
             if status is None:
                 obj.pop("status", None)
             else:
-                obj["status"] = clone(status)
+                obj["status"] = status if owned else clone(status)
         elif has_status:
             if "status" in current:
                 obj["status"] = clone(current["status"])

@@ -204,7 +204,7 @@ def _create_new_rs(cluster: Cluster, deploy: Obj, olds: list[Obj], recreate: boo
     }
     if spec.get("minReadySeconds"):
         rs["spec"]["minReadySeconds"] = spec["minReadySeconds"]
-    created = cluster.create(rs_kind, rs, meta["namespace"])
+    created = cluster.create(rs_kind, rs, meta["namespace"], owned=True)  # built afresh above
     if count > 0:
         _scaled_event(cluster, deploy, name, 0, count)
     return created
@@ -238,8 +238,13 @@ def _sync_deploy_revision(cluster: Cluster, deploy: Obj, new_rs: Obj) -> Obj:
     annotations = deploy["metadata"].get("annotations") or {}
     if not revision or annotations.get(REVISION) == revision:
         return deploy
-    changed = clone(deploy)
-    changed["metadata"]["annotations"] = {**annotations, REVISION: revision}
+    # A copy for admission to default in place: the spec. The status is the stored one
+    # whatever is sent (the update copies it), and the metadata's top level alone changes.
+    changed = {
+        **deploy,
+        "metadata": {**deploy["metadata"], "annotations": {**annotations, REVISION: revision}},
+        "spec": clone(deploy["spec"]),
+    }
     return write_object(cluster, cluster.kind("apps", "deployments"), changed)
 
 

@@ -84,10 +84,17 @@ def write_status(cluster: Cluster, kind: ResourceKind, obj: Obj, status: dict[st
     """Replace the status of `obj` if it differs (no write, no event when it does not)."""
     if obj.get("status") == status:
         return obj
-    new = {**obj, "status": status}  # cluster.update copies what it stores
+    # `status` is handed over (callers build it for this write and keep no hold on it);
+    # the metadata is the one part the update changes in place.
     meta = obj["metadata"]
+    new = {**obj, "metadata": dict(meta), "status": status}
     return cluster.update(
-        kind, new, str(meta.get("namespace", "")), str(meta["name"]), subresource="status"
+        kind,
+        new,
+        str(meta.get("namespace", "")),
+        str(meta["name"]),
+        subresource="status",
+        owned=True,
     )
 
 
@@ -120,11 +127,14 @@ def pod_from_template(owner: Obj, template: dict[str, Any], **labels: str) -> Ob
 def create_pod(
     cluster: Cluster, owner: Obj, pod: Obj, component: str, message: str = ""
 ) -> tuple[Obj | None, str]:
-    """Create `pod` for `owner` and record the event; (pod, "") or (None, the refusal)."""
+    """Create `pod` for `owner` and record the event; (pod, "") or (None, the refusal).
+
+    `pod` is handed over to the cluster (built by `pod_from_template`, which copies what it
+    takes from the owner): it is stored without another copy."""
     pod_kind = cluster.kind("", "pods")
     ns = str(owner["metadata"]["namespace"])
     try:
-        created = cluster.create(pod_kind, pod, ns)
+        created = cluster.create(pod_kind, pod, ns, owned=True)
     except KubeError as err:
         failure = f"Error creating: {err}"
         events.emit(cluster, owner, "FailedCreate", failure, type_="Warning", component=component)
