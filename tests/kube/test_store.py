@@ -78,3 +78,30 @@ def test_a_status_write_leaves_the_previous_version_and_the_callers_object_alone
     assert stored["status"]["conditions"][0]["status"] == "False"
     assert stored is after
     assert after["spec"] == before["spec"]
+
+
+def test_a_namespace_lists_what_is_in_it_after_writes_deletes_loads_and_replays() -> None:
+    cluster = _cluster()
+    for ns in ("shop", "zoo"):
+        cluster.create(cluster.kind("", "namespaces"), {"metadata": {"name": ns}})
+    cms = cluster.kind("", "configmaps")
+    for ns, name in [("shop", "b"), ("zoo", "a"), ("shop", "a"), ("shop", "c"), ("zoo", "z")]:
+        cluster.create(cms, {"metadata": {"name": name}}, ns)
+    cluster.delete(cms, "shop", "c")
+    cluster.update(cms, {"metadata": {"name": "a"}, "data": {"k": "v"}}, "shop", "a")
+
+    def names(store: Store, ns: str | None) -> list[tuple[str, str]]:
+        return [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in store.list(cms, ns)]
+
+    assert names(cluster.store, "shop") == [("shop", "a"), ("shop", "b")]
+    assert names(cluster.store, "zoo") == [("zoo", "a"), ("zoo", "z")]
+    assert names(cluster.store, "nowhere") == []
+    assert names(cluster.store, None) == [("shop", "a"), ("shop", "b"), ("zoo", "a"), ("zoo", "z")]
+    copy = Store(cluster.registry)
+    copy.load(cluster.store.dump())
+    assert names(copy, "shop") == [("shop", "a"), ("shop", "b")]
+    gone = cluster.store.get(cms, "zoo", "a")
+    assert gone is not None
+    copy.apply_event("", "configmaps", "DELETED", gone)
+    copy.apply_event("", "configmaps", "ADDED", {"metadata": {**gone["metadata"], "name": "n"}})
+    assert names(copy, "zoo") == [("zoo", "n"), ("zoo", "z")]

@@ -58,6 +58,9 @@ class Store:
         self.lock = threading.RLock()
         self.resource_version = 0
         self._objects: dict[tuple[str, str], dict[ObjKey, Obj]] = {}
+        # The names in each namespace of each kind: listing one namespace sorts its names
+        # only, instead of filtering every key of the kind.
+        self._names: dict[tuple[str, str], dict[str, set[str]]] = {}
         self._history: deque[WatchEvent] = deque(maxlen=HISTORY)
         self._subscribers: builtins.list[Subscriber] = []
         self._size = 0
@@ -75,7 +78,8 @@ class Store:
         bucket = self._objects.get(kind.key, {})
         if namespace is None or not kind.namespaced:
             return [bucket[k] for k in sorted(bucket)]
-        return [bucket[k] for k in sorted(k for k in bucket if k[0] == namespace)]
+        names = self._names.get(kind.key, {}).get(namespace)
+        return [bucket[(namespace, n)] for n in sorted(names)] if names else []
 
     def count(self) -> int:
         return self._size
@@ -106,20 +110,36 @@ class Store:
         bucket = self._objects.setdefault(kind.key, {})
         previous = bucket.get(key)
         bucket[key] = obj
+        if previous is None:
+            self._named(kind.key, key, True)
         self._counted(previous, obj)
         return self._publish(WatchEvent(event_type, kind, obj, previous))
 
     def remove(self, kind: ResourceKind, namespace: str, name: str) -> WatchEvent | None:
         bucket = self._objects.get(kind.key, {})
-        obj = bucket.pop((namespace if kind.namespaced else "", name), None)
+        key = (namespace if kind.namespaced else "", name)
+        obj = bucket.pop(key, None)
         if obj is None:
             return None
+        self._named(kind.key, key, False)
         self._counted(obj, None)
         previous = obj
         obj = dict(obj)
         obj["metadata"] = dict(obj["metadata"])
         obj["metadata"]["resourceVersion"] = self.next_version()
         return self._publish(WatchEvent("DELETED", kind, obj, previous))
+
+    def _named(self, kind_key: tuple[str, str], key: ObjKey, present: bool) -> None:
+        """Keep the names by namespace as `key` is stored (present) or removed."""
+        by_namespace = self._names.setdefault(kind_key, {})
+        if present:
+            by_namespace.setdefault(key[0], set()).add(key[1])
+            return
+        names = by_namespace.get(key[0])
+        if names is not None:
+            names.discard(key[1])
+            if not names:
+                del by_namespace[key[0]]
 
     def _counted(self, old: Obj | None, new: Obj | None) -> None:
         """Keep the size and the dependents' counts as `old` is replaced by `new`."""
@@ -181,6 +201,7 @@ class Store:
     def load(self, data: dict[str, Any]) -> None:
         """Replace the contents with a `dump()`; history restarts at the restored counter."""
         self._objects.clear()
+        self._names.clear()
         self._history.clear()
         self._size = 0
         self._dependents.clear()
@@ -192,6 +213,8 @@ class Store:
             meta = obj["metadata"]
             key = (meta.get("namespace", "") if kind.namespaced else "", meta["name"])
             bucket = self._objects.setdefault(kind.key, {})
+            if key not in bucket:
+                self._named(kind.key, key, True)
             self._counted(bucket.get(key), obj)
             bucket[key] = obj
         self.resource_version = int(data["resourceVersion"])
@@ -207,8 +230,11 @@ class Store:
         previous = bucket.pop(key, None) if event_type == "DELETED" else bucket.get(key)
         if event_type == "DELETED":
             if previous is not None:
+                self._named(kind.key, key, False)
                 self._counted(previous, None)
         else:
+            if previous is None:
+                self._named(kind.key, key, True)
             self._counted(previous, obj)
             bucket[key] = obj
         self.resource_version = max(self.resource_version, int(meta["resourceVersion"]))
