@@ -1,7 +1,7 @@
 """`kubectl apply -f` of a 40-object file: the lab's share of kubectl's wall time, target < 10 %.
 
 The lab is a real one (`LabHost`, journal fsynced on every accepted change) served from a thread
-of this process, its ASGI app wrapped in `harness.ServerTimer`. While kubectl runs, this
+of this process, its app wrapped in `harness.ServerTimer`. While kubectl runs, this
 process's main thread only waits for it, so the process's CPU time is the server's. The server's
 time for one `kubectl apply` is: the wall time with a request inside the app (fsync waits and
 the controllers included) plus the CPU the process spent outside the app (TLS, HTTP parsing,
@@ -18,6 +18,12 @@ ServiceAccount: 40 objects. Per iteration, in a new namespace:
 
 `--log-requests` also lists what kubectl asked in each kind of apply (method, status, what the
 path addresses, response bytes): the OpenAPI documents it fetched, the reads and writes.
+
+`--floor` measures what the serving stack itself costs: right after each apply, the same apply
+against a server that replays the lab's answers to it (`replay.py`: same protocol, event loop,
+TLS and certificate, no API work), once with an `fdatasync` per write as the lab's journal makes
+(the durability the lab promises) and once without. No server on this stack, whatever its API
+work, can have a smaller share than the floor's on the same machine.
 
 kubectl's discovery cache is warmed by one untimed apply first (reported on its own row: a
 user's first apply against a new lab, when kubectl also downloads discovery and OpenAPI).
@@ -36,13 +42,25 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
 import harness
-from harness import ServedLab, ServerTimes, kubectl_binary, kubectl_env, median, temp_home
+from harness import (
+    ServedLab,
+    ServerTimer,
+    ServerTimes,
+    kubectl_binary,
+    kubectl_env,
+    median,
+    temp_home,
+)
+from replay import Answers, Recording, Replay
 
 TARGET_SHARE = 0.10
+FLOOR_DURABLE = "floor: answers replayed, fsync per write"
+FLOOR_NO_FSYNC = "floor: answers replayed, no fsync"
 APPS = ("productpage", "reviews", "ratings", "details", "frontend")
 
 
@@ -218,15 +236,14 @@ class Sample:
     server: ServerTimes
 
 
-def apply(served: ServedLab, env: dict[str, str], namespace: str, path: Path) -> Sample:
-    assert served.timer is not None
+def apply(timer: ServerTimer, env: dict[str, str], namespace: str, path: Path) -> Sample:
     command = [kubectl_binary(), "apply", "-n", namespace, "-f", str(path)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    served.timer.take()
+    timer.take()
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - started
-    server = served.timer.take()
+    server = timer.take()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"kubectl apply failed ({done.returncode}):\n{done.stderr}")
@@ -296,51 +313,102 @@ def request_table(samples: dict[str, list[Sample]]) -> str:
     return "\n".join(lines)
 
 
-def measure(
-    runs: int, nodelay: bool, profile: bool, log_requests: bool = False
-) -> dict[str, list[Sample]]:
-    """The first apply, then `runs` x (create, update, unchanged), each in a new namespace."""
-    with temp_home() as home:
-        served = ServedLab(
-            home / "meshcert", timed=True, nodelay=nodelay, log_requests=log_requests
+class Floor:
+    """The replay server of `replay.py` on the lab's loop, on a port of its own, and a
+    kubeconfig for it (the lab's, with the port changed: the same paths are asked)."""
+
+    def __init__(
+        self, served: ServedLab, home: Path, lab_kubeconfig: Path, *, durable: bool
+    ) -> None:
+        from meshcert.kube.apiserver.serving import ApiServer
+
+        self.replay = Replay(home / f"replay-{durable}.journal", durable=durable)
+        self.timer = ServerTimer(self.replay)
+        server = ApiServer(self.timer, served.host.cert_pem, served.host.key_pem)  # type: ignore[arg-type]
+        self.served, self.server = served, server
+        port = served.call(server.start_port(0))
+        lab_port = urlsplit(served.url).port
+        kubeconfig = home / f"kubeconfig-floor-{durable}"
+        kubeconfig.write_text(
+            lab_kubeconfig.read_text().replace(f"127.0.0.1:{lab_port}", f"127.0.0.1:{port}")
         )
+        self.env = kubectl_env(home, kubeconfig)
+
+    def apply(self, answers: Answers, namespace: str, path: Path) -> Sample:
+        self.replay.load(answers)
+        return apply(self.timer, self.env, namespace, path)
+
+    def stop(self) -> None:
+        self.served.call(self.server.stop())
+        self.replay.close()
+
+
+def measure(
+    runs: int, profile: bool, log_requests: bool = False, floor: bool = False
+) -> dict[str, dict[str, list[Sample]]]:
+    """The first apply, then `runs` x (create, update, unchanged), each in a new namespace;
+    with `floor`, each apply right away again against the replay of its answers."""
+    kinds = ("first (cold discovery cache), create", "create", "update", "unchanged")
+    results: dict[str, dict[str, list[Sample]]] = {
+        label: {kind: [] for kind in kinds}
+        for label in ("lab", *((FLOOR_DURABLE, FLOOR_NO_FSYNC) if floor else ()))
+    }
+    with temp_home() as home:
+        served = ServedLab(home / "meshcert", timed=True, log_requests=log_requests)
+        assert served.timer is not None
+        recording = Recording(served.timer.app)
+        served.timer.app = recording
         profiler = cProfile.Profile()
+        kubeconfig = home / "kubeconfig"
+        served.write_kubeconfig(kubeconfig)
+        env = kubectl_env(home, kubeconfig)
+        floors = (
+            {
+                FLOOR_DURABLE: Floor(served, home, kubeconfig, durable=True),
+                FLOOR_NO_FSYNC: Floor(served, home, kubeconfig, durable=False),
+            }
+            if floor
+            else {}
+        )
+
+        def both(kind: str, namespace: str, path: Path) -> None:
+            recording.take()
+            timer = served.timer
+            assert timer is not None
+            results["lab"][kind].append(apply(timer, env, namespace, path))
+            answers = recording.take()
+            for label, replay in floors.items():
+                results[label][kind].append(replay.apply(answers, namespace, path))
+
         try:
-            kubeconfig = home / "kubeconfig"
-            served.write_kubeconfig(kubeconfig)
-            env = kubectl_env(home, kubeconfig)
             v1 = write_manifests(home / "v1.yaml", "1.20.1")
             v2 = write_manifests(home / "v2.yaml", "1.20.2")
             create_namespace(env, "warm-up")
-            rows: dict[str, list[Sample]] = {
-                "first (cold discovery cache), create": [apply(served, env, "warm-up", v1)],
-                "create": [],
-                "update": [],
-                "unchanged": [],
-            }
+            both(kinds[0], "warm-up", v1)
             for index in range(runs):
                 namespace = f"bench-{index}"
                 create_namespace(env, namespace)
-                rows["create"].append(apply(served, env, namespace, v1))
-                rows["update"].append(apply(served, env, namespace, v2))
-                rows["unchanged"].append(apply(served, env, namespace, v2))
+                both("create", namespace, v1)
+                both("update", namespace, v2)
+                both("unchanged", namespace, v2)
             if profile:  # one more, untimed round under the profiler (it slows the server)
                 create_namespace(env, "profiled")
                 served.call(_enable(profiler))  # the server's thread: it serves every request
                 for path in (v1, v2, v2):
-                    apply(served, env, "profiled", path)
+                    apply(served.timer, env, "profiled", path)
                 served.call(_disable(profiler))
         finally:
+            for replay in floors.values():
+                replay.stop()
             served.stop()
     if profile:
-        label = "TCP_NODELAY what-if" if nodelay else "lab"
-        print(f"Server profile ({label}; one create + update + unchanged round):\n")
+        print("Server profile (lab; one create + update + unchanged round):\n")
         stats = io.StringIO()
         found = pstats.Stats(profiler, stream=stats)
         found.sort_stats("tottime").print_stats(20)
         found.sort_stats("cumtime").print_stats("meshcert", 25)
         print("```\n" + stats.getvalue().strip() + "\n```\n")
-    return rows
+    return results
 
 
 async def _enable(profiler: cProfile.Profile) -> None:
@@ -355,9 +423,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="iterations (default 7)")
     parser.add_argument(
-        "--what-if-nodelay",
+        "--floor",
         action="store_true",
-        help="also measure a lab whose sockets have TCP_NODELAY (see harness.py)",
+        help="also replay each apply's answers with no API work (replay.py): the floor",
     )
     parser.add_argument(
         "--profile",
@@ -371,12 +439,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     harness.header("kubectl apply of 40 objects: the lab's share of kubectl's wall time")
-    servers = [("lab", False)] + ([("what-if TCP_NODELAY", True)] if args.what_if_nodelay else [])
-    # The profile (if asked for) is of the first server: the request path is the same in both.
-    results = {
-        label: measure(args.runs, nodelay, args.profile and index == 0, args.log_requests)
-        for index, (label, nodelay) in enumerate(servers)
-    }
+    results = measure(args.runs, args.profile, args.log_requests, args.floor)
     if args.log_requests:
         print("Requests (the first run of each kind of apply):\n")
         print(request_table(results["lab"]) + "\n")
