@@ -17,6 +17,7 @@ from meshcert.mesh import install as installation
 from meshcert.mesh.controlplane import installed_revisions, istiod_name, revision_health
 
 from .commands import Command, Flag, Invocation, UsageError
+from .mesh_config_validation import mesh_config_errors
 
 _INSTALL_FLAGS = (
     Flag(
@@ -87,8 +88,21 @@ def _confirm(inv: Invocation, prompt: str) -> bool:
     return False
 
 
+def _check_mesh_config(inv: Invocation, spec: dict[str, Any], *, install: bool) -> None:
+    """Refuse a meshConfig istiod would reject, as istioctl does before rendering (see
+    mesh_config_validation); --force goes on, install saying so on stderr."""
+    errors = ", ".join(mesh_config_errors(spec))
+    if not errors:
+        return
+    if not inv.flag("force"):
+        raise UsageError(f"generate config: {errors}" if install else errors)
+    if install:
+        inv.err(f"spec invalid; continuing because of --force: {errors}")
+
+
 def run_install(inv: Invocation) -> int:
     spec = spec_from(inv)
+    _check_mesh_config(inv, spec, install=True)
     cluster = inv.cluster
     dry_run = bool(inv.flag("dry-run"))
     owner = owner_of(inv)
@@ -124,6 +138,7 @@ def run_install(inv: Invocation) -> int:
 
 def run_manifest_generate(inv: Invocation) -> int:
     spec = spec_from(inv)
+    _check_mesh_config(inv, spec, install=False)
     components = installation.render_spec(inv.cluster, spec, owner=owner_of(inv))
     inv.out(installation.manifest_yaml(components))
     return 0
