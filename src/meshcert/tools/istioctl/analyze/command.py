@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 from meshcert.kube.execution.filesystem import FileSystemError
+from meshcert.mesh.controlplane.meshconfig_check import mesh_config_error
 
 from ..commands import Command, Flag, Invocation, UsageError
 from .analyzers import ALL
@@ -80,6 +81,20 @@ def _gather(inv: Invocation, args: list[str]) -> list[tuple[str, str]]:
     return found
 
 
+def _mesh_config_file(inv: Invocation) -> str | None:
+    """The `--meshConfigFile` text, or None when not given, unreadable or refused: istioctl
+    ignores AddFileKubeMeshConfig's error (`_ = sa.AddFileKubeMeshConfig(meshCfgFile)`,
+    istio/istio istioctl/pkg/analyze/analyze.go) and analyses with the mesh config it had."""
+    path = inv.flag("meshConfigFile")
+    if not path:
+        return None
+    try:
+        text = inv.read_file(str(path)).decode("utf-8", "replace")
+    except FileSystemError:
+        return None
+    return text if mesh_config_error(text) is None else None
+
+
 def run_analyze(inv: Invocation) -> int:
     fmt = str(inv.flag("output") or "log").lower()
     if fmt not in FORMATS:
@@ -120,7 +135,8 @@ def run_analyze(inv: Invocation) -> int:
         inv.err(f"Error(s) adding files: {error}\n")
     parse_errors = len(reader.errors)
     istio_namespace = str(inv.flag("istioNamespace") or "istio-system")
-    result = analyze(resources, selected or None, suppressions, istio_namespace=istio_namespace)
+    result = analyze(resources, selected or None, suppressions, istio_namespace=istio_namespace,
+                     mesh_config_file=_mesh_config_file(inv))  # fmt: skip
     target = "all namespaces" if all_namespaces else f"namespace: {selected}"
     if inv.flag("verbose"):
         inv.err(f"Analyzed resources in {target}\nExecuted analyzers:\n")

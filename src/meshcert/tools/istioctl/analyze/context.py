@@ -11,8 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from meshcert.mesh.controlplane.meshconfig_check import mesh_config_error
+
 from .messages import MessageType
 from .resources import Resource
+
+MESH_CONFIGMAP = "istio"
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,8 @@ class Context:
 
     resources: Iterable[Resource]
     istio_namespace: str = "istio-system"
+    # the mesh config text of `--meshConfigFile`, when given and valid (it replaces the cluster's)
+    mesh_config_file: str | None = None
     messages: list[Message] = field(default_factory=list)
     _by_kind: dict[str, list[Resource]] = field(default_factory=dict, init=False)
     _by_name: dict[tuple[str, str, str], Resource] = field(default_factory=dict, init=False)
@@ -84,6 +90,24 @@ class Context:
 
     def exists(self, kind: str, namespace: str, name: str) -> bool:
         return (kind, namespace, name) in self._by_name
+
+    def mesh_text(self) -> str:
+        """The mesh config text analysers see; "" stands for Istio's defaults.
+
+        istioctl reads the `mesh` key of the `istio` ConfigMap in the istio namespace
+        (istio/istio pkg/config/analysis/local/istiod_analyze.go
+        `addRunningKubeIstioConfigMapSource`, the name fixed in local.go). When
+        `mesh.ApplyMeshConfigDefaults` refuses that text the error is dropped without a word
+        (`AddRunningKubeSourceWithRevision` logs only when reading the namespace fails) and
+        analysis runs on `mesh.DefaultMeshConfig()`. A valid `--meshConfigFile` replaces it.
+        """
+        if self.mesh_config_file is not None:
+            return self.mesh_config_file
+        cm = self.find("ConfigMap", self.istio_namespace, MESH_CONFIGMAP)
+        text = ((cm.obj.get("data") or {}) if cm else {}).get("mesh")
+        if not isinstance(text, str) or mesh_config_error(text) is not None:
+            return ""
+        return text
 
     def report(
         self, type_: MessageType, resource: Resource, *args: Any, at: tuple[str | int, ...] = ()

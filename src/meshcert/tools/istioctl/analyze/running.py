@@ -57,9 +57,11 @@ def analyze(
     suppressions: Sequence[Suppression] = (),
     analyzers: Sequence[Analyzer] = ALL,
     istio_namespace: str = "istio-system",
+    mesh_config_file: str | None = None,
 ) -> Result:
-    """Messages for `namespace` (None: all namespaces), sorted as istioctl prints them."""
-    context = Context(resources, istio_namespace)
+    """Messages for `namespace` (None: all namespaces), sorted as istioctl prints them;
+    `mesh_config_file` is a valid `--meshConfigFile` text (Context.mesh_text)."""
+    context = Context(resources, istio_namespace, mesh_config_file)
     for analyzer in analyzers:
         analyzer.analyze(context)
     kept: dict[str, Message] = {}

@@ -5,8 +5,10 @@ name. Source: istio/istio pkg/config/analysis/analyzers/serviceentry/protocoladd
 (ProtocolAddressesAnalyzer). Not reported when the mesh config's
 `defaultConfig.proxyMetadata` turns on ISTIO_META_DNS_CAPTURE together with
 ISTIO_META_DNS_AUTO_ALLOCATE or PILOT_ENABLE_IP_AUTOALLOCATE, nor when the entry's status
-already carries allocated addresses. The mesh config is read from the `istio` ConfigMap of the
-istio namespace (key `mesh`), as istioctl reads the default revision's.
+already carries allocated addresses. The mesh config is the `--meshConfigFile` one when given
+and valid, else the `istio` ConfigMap of the istio namespace (key `mesh`), as istioctl reads
+the default revision's (`Context.mesh_text`); a text istiod would reject counts as Istio's
+defaults, which have no proxyMetadata.
 """
 
 from __future__ import annotations
@@ -19,15 +21,12 @@ import yaml
 from .. import messages as msg
 from ..context import Context, Metadata
 
-MESH_CONFIGMAP = "istio"
-
 
 def proxy_metadata(context: Context) -> Mapping[str, Any]:
-    """meshConfig.defaultConfig.proxyMetadata of the default revision ({} when unreadable)."""
-    cm = context.find("ConfigMap", context.istio_namespace, MESH_CONFIGMAP)
-    text = ((cm.obj.get("data") or {}) if cm else {}).get("mesh")
+    """meshConfig.defaultConfig.proxyMetadata of the mesh config analysed ({} for defaults)."""
+    text = context.mesh_text()
     try:
-        mesh = yaml.safe_load(str(text)) if text else None
+        mesh = yaml.safe_load(text) if text else None
     except yaml.YAMLError:
         return {}
     if not isinstance(mesh, Mapping):
