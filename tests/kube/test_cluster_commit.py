@@ -82,3 +82,37 @@ def test_listeners_get_the_request_and_the_controllers_changes_together(
     kinds = {(e.kind.kind, e.name) for e in veto.seen[0]}
     assert ("Namespace", "other") in kinds
     assert ("ServiceAccount", "default") in kinds
+
+
+def test_a_failed_write_in_a_transaction_still_commits_what_went_before(cluster: Cluster) -> None:
+    # The block's exception ends the transaction as its end would: controllers and listeners
+    # run for the writes made so far, and the cluster takes requests afterwards.
+    veto = Veto()
+    cluster.commit_listeners.append(veto)
+    cms = cluster.kind("", "configmaps")
+
+    def half_way() -> None:
+        with cluster.transaction():
+            cluster.create(cms, _cm("first", "1"), "default")
+            raise KeyError("the request fails half-way")
+
+    with pytest.raises(KeyError):
+        half_way()
+    assert [[e.name for e in events] for events in veto.seen] == [["first"]]
+    cluster.create(cms, _cm("second", "2"), "default")
+    assert [[e.name for e in events] for events in veto.seen][-1] == ["second"]
+
+
+def test_new_objects_get_distinct_random_version_4_uids(cluster: Cluster) -> None:
+    import uuid
+
+    cms = cluster.kind("", "configmaps")
+    uids = [
+        cluster.create(cms, _cm(f"cm-{i}", "v"), "default")["metadata"]["uid"] for i in range(200)
+    ]
+    assert len(set(uids)) == len(uids)
+    for text in uids:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122

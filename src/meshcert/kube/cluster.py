@@ -9,12 +9,12 @@ it durable before the client gets its answer).
 from __future__ import annotations
 
 import builtins
+import os
 import random
 import re
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 from . import errors
@@ -57,6 +57,45 @@ Pruner = Callable[[ResourceKind, Obj], "builtins.list[str]"]
 Patcher = Callable[..., Obj]
 
 
+def new_uid() -> str:
+    """A random (version 4) UUID as text, as `str(uuid.uuid4())` makes it: the same random
+    source and bits, formatted directly (a fifth of the cost; every write of a new object
+    takes one)."""
+    value = int.from_bytes(os.urandom(16), "big")
+    value = (value & _UUID_CLEAR) | _UUID_SET
+    text = f"{value:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+# RFC 4122: the version (4) in bits 76-79, the variant (binary 10) in bits 62-63.
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+class _Transaction:
+    """`Cluster.transaction()`: holds the lock; the outermost one's end settles the cluster
+    (controllers, then commit listeners), whether its block raised or not."""
+
+    __slots__ = ("_cluster",)
+
+    def __init__(self, cluster: Cluster) -> None:
+        self._cluster = cluster
+
+    def __enter__(self) -> None:
+        cluster = self._cluster
+        cluster.lock.acquire()
+        cluster._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        cluster = self._cluster
+        try:
+            cluster._depth -= 1
+            if cluster._depth == 0:
+                cluster._settle()
+        finally:
+            cluster.lock.release()
+
+
 def _random_suffix(n: int = 5) -> str:
     return "".join(random.choices(_NAME_SUFFIX, k=n))
 
@@ -85,7 +124,7 @@ class Cluster:
         self.commit_listeners: builtins.list[CommitListener] = []
         self.validator: Validator | None = None
         self.pruner: Pruner | None = None
-        self.uid_factory: Callable[[], str] = lambda: str(uuid.uuid4())
+        self.uid_factory: Callable[[], str] = new_uid
         self._pending: deque[WatchEvent] = deque()
         self._changes: builtins.list[WatchEvent] = []
         self._depth = 0
@@ -152,21 +191,9 @@ class Cluster:
 
     # writes ----------------------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """Group writes: controllers and commit listeners run once, when the outermost ends."""
-        with self.lock:
-            self._depth += 1
-            try:
-                yield
-            except BaseException:
-                self._depth -= 1
-                if self._depth == 0:
-                    self._settle()
-                raise
-            self._depth -= 1
-            if self._depth == 0:
-                self._settle()
+        return _Transaction(self)
 
     @contextmanager
     def collecting_warnings(self) -> Iterator[builtins.list[str]]:

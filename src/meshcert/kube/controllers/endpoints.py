@@ -180,7 +180,7 @@ def sync_endpoints(cluster: Cluster, svc: Obj) -> None:
     if subsets:
         wanted["subsets"] = subsets
     if current is None:
-        cluster.create(ep_kind, wanted, meta["namespace"])
+        cluster.create(ep_kind, wanted, meta["namespace"], owned=True)  # built afresh here
         return
     if current.get("subsets") == wanted.get("subsets") and current["metadata"].get(
         "labels"

@@ -124,7 +124,7 @@ def sync_slices(cluster: Cluster, kind: ResourceKind, svc: Obj) -> None:
                 },
                 **{k: v for k, v in body.items() if v is not None},
             }
-            cluster.create(kind, fresh, namespace)
+            cluster.create(kind, fresh, namespace, owned=True)  # built afresh here
             continue
         wanted = {k: v for k, v in body.items() if v is not None}
         have = {k: current.get(k) for k in ("addressType", "endpoints", "ports") if k in current}
@@ -135,7 +135,7 @@ def sync_slices(cluster: Cluster, kind: ResourceKind, svc: Obj) -> None:
             new.pop(key_name, None)
         new.update(wanted)
         new["metadata"]["labels"] = _labels(svc)
-        cluster.update(kind, new, namespace, new["metadata"]["name"])
+        cluster.update(kind, new, namespace, new["metadata"]["name"], owned=True)  # a copy
     for stale in by_ports.values():
         cluster.delete(kind, namespace, stale["metadata"]["name"])
 
