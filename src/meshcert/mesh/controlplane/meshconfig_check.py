@@ -1,45 +1,60 @@
 """Whether istiod accepts a mesh config text, and the error it gives when not.
 
 istiod 1.26 reads the `mesh` key of its ConfigMap with `mesh.ApplyMeshConfig` (istio/istio
-pkg/config/mesh/mesh.go): YAML converted to JSON (sigs.k8s.io/yaml `YAMLToJSON`), then
-unmarshalled into the MeshConfig proto (istio/api mesh/v1alpha1/config.proto) by
-`protomarshal.ApplyJSON`, which retries with unknown fields allowed: a misspelt field name is
-ignored, not refused. What is refused is YAML that does not parse, a document that is not a
-mapping, an enum value the proto does not know and a value of the wrong JSON type; the error
-is prefixed `failed to convert to proto.` (`multierror.Prefix`). Enum errors are
-github.com/golang/protobuf jsonpb's (decode.go: `unknown value %q for enum %s`, the raw JSON
-token quoted). The lab checks the fields candidates edit; others are accepted as they are.
+pkg/config/mesh/mesh.go), in three steps, and so does this check:
+
+1. YAML to JSON (sigs.k8s.io/yaml `YAMLToJSON`, go-yaml v2 underneath: `yes`/`no`/`on`/`off`
+   and also `y`/`n` are booleans, a date stays a string). YAML that does not parse is refused.
+2. The JSON decoded into the MeshConfig proto by `protomarshal.ApplyJSON`, the legacy jsonpb
+   decoder, which retries with unknown fields allowed: a misspelt field name is ignored, not
+   refused. A wrong JSON type or an enum value the proto does not know, anywhere in the tree
+   (`defaultConfig`, `extensionProviders`, ...), is refused; the error is prefixed
+   `failed to convert to proto. ` (`multierror.Prefix`). See `meshconfig_jsonpb` for the
+   decoder and `meshconfig_schema` for the tree.
+3. The decoded config over istiod's defaults checked by `agent.ValidateMeshConfig`, whose error
+   is returned as it is (`meshconfig_validation`).
+
+The decoder and the tree are imported on the first text checked, not with the lab.
 """
 
 from __future__ import annotations
 
 import functools
-import json
+import re
 from typing import Any
 
 import yaml
 
 _PREFIX = "failed to convert to proto. "
-_ENUMS: dict[str, tuple[str, frozenset[str]]] = {
-    "outboundTrafficPolicy.mode": (
-        "istio.mesh.v1alpha1.MeshConfig.OutboundTrafficPolicy.Mode",
-        frozenset({"REGISTRY_ONLY", "ALLOW_ANY"}),
-    ),
-    "accessLogEncoding": (
-        "istio.mesh.v1alpha1.MeshConfig.AccessLogEncoding",
-        frozenset({"TEXT", "JSON"}),
-    ),
-    "ingressControllerMode": (
-        "istio.mesh.v1alpha1.MeshConfig.IngressControllerMode",
-        frozenset({"UNSPECIFIED", "OFF", "DEFAULT", "STRICT"}),
-    ),
-    "h2UpgradePolicy": (
-        "istio.mesh.v1alpha1.MeshConfig.H2UpgradePolicy",
-        frozenset({"DO_NOT_UPGRADE", "UPGRADE"}),
-    ),
+_BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BOOL = "tag:yaml.org,2002:bool"
+_FLOAT = "tag:yaml.org,2002:float"
+_GO_YAML_BOOLS = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "on", "On", "ON"), True),
+    **dict.fromkeys(("true", "True", "TRUE"), True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "off", "Off", "OFF"), False),
+    **dict.fromkeys(("false", "False", "FALSE"), False),
 }
-_BOOLS = ("enableTracing", "enableAutoMtls", "enablePrometheusMerge")
-_STRINGS = ("accessLogFile", "trustDomain", "rootNamespace", "ingressClass", "ingressService")
+
+
+class _GoYamlLoader(_BASE):  # type: ignore[misc]
+    """PyYAML resolving plain scalars as go-yaml v2 does (resolve.go): `y`/`n` are booleans,
+    `1e3` is a float, timestamps are strings."""
+
+
+_GoYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BASE.yaml_implicit_resolvers.items()
+}
+_GoYamlLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+_GoYamlLoader.add_implicit_resolver(
+    _FLOAT,
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)$"),
+    list("-+0123456789."),
+)
+_GoYamlLoader.add_constructor(
+    _BOOL, lambda loader, node: _GO_YAML_BOOLS[loader.construct_scalar(node)]
+)
 
 
 @functools.lru_cache(maxsize=128)
@@ -48,52 +63,20 @@ def mesh_config_error(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     try:
-        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        doc = yaml.load(text, Loader=_GoYamlLoader)
     except yaml.YAMLError as exc:
         line = str(exc).replace("\n", " ")
         return f"{_PREFIX}error converting YAML to JSON: yaml: {line}"
     if doc is None:
         return None
+    from .meshconfig_jsonpb import OBJECT, message_error, type_error
+    from .meshconfig_schema import message_tree
+
     if not isinstance(doc, dict):
-        return _type_error(doc, "map[string]json.RawMessage")
-    for path, (enum, values) in _ENUMS.items():
-        value = _lookup(doc, path)
-        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-            continue  # jsonpb takes an enum's number too
-        if value not in values:
-            token = json.dumps(value)
-            return f"{_PREFIX}unknown value {json.dumps(token)} for enum {enum}"
-    for key in _BOOLS:
-        if doc.get(key) is not None and not isinstance(doc[key], bool):
-            return _type_error(doc[key], "bool")
-    for key in _STRINGS:
-        if doc.get(key) is not None and not isinstance(doc[key], str):
-            return _type_error(doc[key], "string")
-    return None
+        return _PREFIX + type_error(doc, OBJECT)
+    error = message_error(message_tree(), "MeshConfig", doc)
+    if error is not None:
+        return _PREFIX + error
+    from .meshconfig_validation import validation_error
 
-
-def _type_error(value: Any, go_type: str) -> str:
-    """encoding/json's UnmarshalTypeError, as jsonpb passes it on."""
-    return f"{_PREFIX}json: cannot unmarshal {_json_type(value)} into Go value of type {go_type}"
-
-
-def _json_type(value: Any) -> str:
-    """encoding/json's name for a JSON value's type (UnmarshalTypeError)."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _lookup(doc: dict[str, Any], path: str) -> Any:
-    node: Any = doc
-    for part in path.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
+    return validation_error(doc)
