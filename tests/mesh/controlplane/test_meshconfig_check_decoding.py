@@ -124,6 +124,20 @@ def test_a_wrong_value_anywhere_is_refused_with_the_decoders_words(text: str, er
     assert mesh_config_error(text) == PREFIX + error
 
 
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        # go-yaml v2 has no base 60: `1:30` stays a string, which is no Go duration
+        ("connectTimeout: 1:30\n", 'bad Duration: time: unknown unit ":" in duration "1:30"'),
+        # an infinity reads as a float that json.Marshal (in YAMLToJSON) will not write
+        ("defaultConfig:\n  tracing:\n    sampling: .inf\n", "json: unsupported value: +Inf"),
+    ],
+)
+def test_the_yaml_is_read_as_go_yaml_v2_reads_it(text: str, error: str) -> None:
+    """sigs.k8s.io/yaml `YAMLToJSON`: go-yaml v2 resolve.go, then encoding/json Marshal."""
+    assert mesh_config_error(text) == PREFIX + error
+
+
 def test_the_first_bad_field_in_declaration_order_is_the_one_reported() -> None:
     """jsonpb decodes a message's fields in the proto's declaration order: proxy_listen_port
     (field 4) is declared before enable_tracing in config.proto."""
@@ -136,9 +150,10 @@ def test_the_first_bad_field_in_declaration_order_is_the_one_reported() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        # go-yaml v2 booleans
+        # go-yaml v2 booleans, and its floats (1e3 is one, a whole one)
         "defaultConfig:\n  holdApplicationUntilProxyStarts: yes\n",
         "enableTracing: y\n",
+        "defaultConfig:\n  concurrency: 1e3\n",
         # a quoted number is a number to jsonpb, a number an enum's number
         "defaultConfig:\n  concurrency: '2'\n",
         "accessLogEncoding: 1\n",

@@ -20,6 +20,7 @@ The decoder and the tree are imported on the first text checked, not with the la
 from __future__ import annotations
 
 import functools
+import math
 import re
 from typing import Any
 
@@ -29,6 +30,7 @@ _PREFIX = "failed to convert to proto. "
 _BASE: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BOOL = "tag:yaml.org,2002:bool"
 _FLOAT = "tag:yaml.org,2002:float"
+_INT = "tag:yaml.org,2002:int"
 _GO_YAML_BOOLS = {
     **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "on", "On", "ON"), True),
     **dict.fromkeys(("true", "True", "TRUE"), True),
@@ -39,17 +41,26 @@ _GO_YAML_BOOLS = {
 
 class _GoYamlLoader(_BASE):  # type: ignore[misc]
     """PyYAML resolving plain scalars as go-yaml v2 does (resolve.go): `y`/`n` are booleans,
-    `1e3` is a float, timestamps are strings."""
+    `1e3` is a float, `1:30` (YAML 1.1 base 60) and timestamps are strings."""
 
 
+_DROPPED = {"tag:yaml.org,2002:timestamp", _INT, _FLOAT}
 _GoYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
     for first, resolvers in _BASE.yaml_implicit_resolvers.items()
 }
 _GoYamlLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
 _GoYamlLoader.add_implicit_resolver(
+    _INT,
+    re.compile(r"^[-+]?(?:0b[0-1_]+|0[0-7_]+|0|[1-9][0-9_]*|0x[0-9a-fA-F_]+)$"),
+    list("-+0123456789"),
+)
+_GoYamlLoader.add_implicit_resolver(
     _FLOAT,
-    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)$"),
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
     list("-+0123456789."),
 )
 _GoYamlLoader.add_constructor(
@@ -69,6 +80,9 @@ def mesh_config_error(text: str | None) -> str | None:
         return f"{_PREFIX}error converting YAML to JSON: yaml: {line}"
     if doc is None:
         return None
+    unsupported = _non_finite(doc)
+    if unsupported is not None:  # json.Marshal in YAMLToJSON refuses it
+        return f"{_PREFIX}json: unsupported value: {unsupported}"
     from .meshconfig_jsonpb import OBJECT, message_error, type_error
     from .meshconfig_schema import message_tree
 
@@ -80,3 +94,18 @@ def mesh_config_error(text: str | None) -> str | None:
     from .meshconfig_validation import validation_error
 
     return validation_error(doc)
+
+
+def _non_finite(value: Any) -> str | None:
+    """The first infinity or NaN json.Marshal meets (it visits map keys sorted), spelt as
+    strconv.FormatFloat does."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+    if isinstance(value, dict):
+        value = [value[key] for key in sorted(value, key=str)]
+    if isinstance(value, list):
+        for item in value:
+            found = _non_finite(item)
+            if found is not None:
+                return found
+    return None
