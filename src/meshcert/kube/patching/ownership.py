@@ -23,6 +23,7 @@ from .fieldsets import (
     decode,
     describe,
     encode,
+    fields_of,
     parents,
     scoped,
     value_at,
@@ -170,6 +171,17 @@ def track_update(
     if old is not None and not managed:
         return out
     api_version = str(out.get("apiVersion") or kind.api_version())
+    if old is None and not managed:
+        # A create tracked from scratch: the writer owns every field it wrote (what the
+        # general case below comes to, without its comparison and merging).
+        fields = fields_of(kind, out, subresource)
+        meta = out.setdefault("metadata", {})
+        if fields:
+            me = Managed(field_manager, UPDATE_OPERATION, api_version, fields, now, subresource)
+            meta["managedFields"] = [me.to_entry()]
+        else:
+            meta.pop("managedFields", None)
+        return out
     change = compare(kind, old or {}, out, subresource)
     me = Managed(field_manager, UPDATE_OPERATION, api_version, frozenset(), now, subresource)
     updated: list[Managed] = []
