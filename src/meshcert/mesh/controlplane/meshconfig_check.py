@@ -39,33 +39,38 @@ _GO_YAML_BOOLS = {
 }
 
 
-class _GoYamlLoader(_BASE):  # type: ignore[misc]
+@functools.cache
+def _go_yaml_loader() -> Any:
     """PyYAML resolving plain scalars as go-yaml v2 does (resolve.go): `y`/`n` are booleans,
-    `1e3` is a float, `1:30` (YAML 1.1 base 60) and timestamps are strings."""
+    `1e3` is a float, `1:30` (YAML 1.1 base 60) and timestamps are strings. Built on first
+    use: its patterns are compiled only when a text is checked, not when the lab starts."""
 
+    class GoYamlLoader(_BASE):  # type: ignore[misc]
+        pass
 
-_DROPPED = {"tag:yaml.org,2002:timestamp", _INT, _FLOAT}
-_GoYamlLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _DROPPED]
-    for first, resolvers in _BASE.yaml_implicit_resolvers.items()
-}
-_GoYamlLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
-_GoYamlLoader.add_implicit_resolver(
-    _INT,
-    re.compile(r"^[-+]?(?:0b[0-1_]+|0[0-7_]+|0|[1-9][0-9_]*|0x[0-9a-fA-F_]+)$"),
-    list("-+0123456789"),
-)
-_GoYamlLoader.add_implicit_resolver(
-    _FLOAT,
-    re.compile(
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
-_GoYamlLoader.add_constructor(
-    _BOOL, lambda loader, node: _GO_YAML_BOOLS[loader.construct_scalar(node)]
-)
+    dropped = {"tag:yaml.org,2002:timestamp", _INT, _FLOAT}
+    GoYamlLoader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in dropped]
+        for first, resolvers in _BASE.yaml_implicit_resolvers.items()
+    }
+    GoYamlLoader.add_implicit_resolver(_BOOL, re.compile(r"^(?:y|Y|n|N)$"), list("yYnN"))
+    GoYamlLoader.add_implicit_resolver(
+        _INT,
+        re.compile(r"^[-+]?(?:0b[0-1_]+|0[0-7_]+|0|[1-9][0-9_]*|0x[0-9a-fA-F_]+)$"),
+        list("-+0123456789"),
+    )
+    GoYamlLoader.add_implicit_resolver(
+        _FLOAT,
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+        list("-+0123456789."),
+    )
+    GoYamlLoader.add_constructor(
+        _BOOL, lambda loader, node: _GO_YAML_BOOLS[loader.construct_scalar(node)]
+    )
+    return GoYamlLoader
 
 
 @functools.lru_cache(maxsize=128)
@@ -74,7 +79,7 @@ def mesh_config_error(text: str | None) -> str | None:
     if text is None or not text.strip():
         return None
     try:
-        doc = yaml.load(text, Loader=_GoYamlLoader)
+        doc = yaml.load(text, Loader=_go_yaml_loader())
     except yaml.YAMLError as exc:
         line = str(exc).replace("\n", " ")
         return f"{_PREFIX}error converting YAML to JSON: yaml: {line}"
