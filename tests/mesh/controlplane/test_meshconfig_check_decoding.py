@@ -138,6 +138,26 @@ def test_the_yaml_is_read_as_go_yaml_v2_reads_it(text: str, error: str) -> None:
     assert mesh_config_error(text) == PREFIX + error
 
 
+@pytest.mark.parametrize(
+    ("text", "ending"),
+    [
+        ("a: [\n", "yaml: line 1: did not find expected node content"),
+        ("a: b: c\n", "yaml: mapping values are not allowed in this context"),
+        (
+            "outboundTrafficPolicy:\n  mode: ALLOW_ANY\n bad: 1\n",
+            "yaml: line 2: did not find expected key",
+        ),
+    ],
+)
+def test_yaml_that_does_not_parse_gets_go_yamls_words(text: str, ending: str) -> None:
+    """go-yaml v2 yaml.go `parser.fail`: libyaml's problem after `line N: `, N being the
+    problem's 0-based line (plus one for a scanner error), nothing when it is 0."""
+    error = mesh_config_error(text)
+    assert error is not None
+    assert error.startswith(PREFIX)
+    assert error.endswith(ending)
+
+
 def test_the_first_bad_field_in_declaration_order_is_the_one_reported() -> None:
     """jsonpb decodes a message's fields in the proto's declaration order: proxy_listen_port
     (field 4) is declared before enable_tracing in config.proto."""

@@ -81,8 +81,7 @@ def mesh_config_error(text: str | None) -> str | None:
     try:
         doc = yaml.load(text, Loader=_go_yaml_loader())
     except yaml.YAMLError as exc:
-        line = str(exc).replace("\n", " ")
-        return f"{_PREFIX}error converting YAML to JSON: yaml: {line}"
+        return f"{_PREFIX}error converting YAML to JSON: {_yaml_error(exc)}"
     if doc is None:
         return None
     unsupported = _non_finite(doc)
@@ -114,3 +113,17 @@ def _non_finite(value: Any) -> str | None:
             if found is not None:
                 return found
     return None
+
+
+def _yaml_error(exc: yaml.YAMLError) -> str:
+    """go-yaml v2's parse error (yaml.go `parser.fail`): `yaml: line N: <problem>`, the
+    problem being libyaml's words (which the C loader reports too); N is the problem's
+    0-based line, plus one for a scanner error, else the context's line, none when 0."""
+    problem = getattr(exc, "problem", None) or "unknown problem parsing YAML content"
+    mark, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    line = 0
+    if mark is not None and mark.line != 0:
+        line = mark.line + (1 if isinstance(exc, yaml.scanner.ScannerError) else 0)
+    elif context is not None:
+        line = context.line
+    return f"yaml: line {line}: {problem}" if line else f"yaml: {problem}"
