@@ -34,3 +34,25 @@ def test_a_reloaded_store_is_reindexed(cluster: Cluster, clock: FakeClock) -> No
     assert len(names) == 2
     assert victim not in names
     assert get(other, "apps", "deployments", "web")["status"]["readyReplicas"] == 2
+
+
+def test_updates_that_change_owners_or_a_pods_ip_are_indexed() -> None:
+    cluster = Cluster()
+    cluster.create(cluster.kind("", "namespaces"), {"metadata": {"name": "default"}})
+    cms, pod_kind = cluster.kind("", "configmaps"), cluster.kind("", "pods")
+    index = index_of(cluster)
+    owner = cluster.create(cms, {"metadata": {"name": "owner"}}, "default")
+    uid = owner["metadata"]["uid"]
+    cluster.create(cms, {"metadata": {"name": "child"}, "data": {"k": "1"}}, "default")
+    ref = {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid}
+    child = {"metadata": {"name": "child", "ownerReferences": [ref]}, "data": {"k": "1"}}
+    cluster.update(cms, child, "default", "child")
+    assert [o["metadata"]["name"] for o in index.children(cms, "default", uid)] == ["child"]
+    cluster.update(cms, {**child, "data": {"k": "2"}}, "default", "child")  # owners as they were
+    assert [o["metadata"]["name"] for o in index.children(cms, "default", uid)] == ["child"]
+
+    pod = cluster.create(pod_kind, {"metadata": {"name": "p"}, "spec": {}}, "default")
+    assert not index.ip_in_use(pod_kind, "10.244.0.9")
+    with_ip = {**pod, "status": {"podIP": "10.244.0.9"}}
+    cluster.update(pod_kind, with_ip, "default", "p", subresource="status")
+    assert index.ip_in_use(pod_kind, "10.244.0.9")

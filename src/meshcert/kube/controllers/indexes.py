@@ -90,15 +90,22 @@ class ClusterIndex:
 
     def _on_event(self, event: WatchEvent) -> None:
         rv, count = self._store.resource_version, self._store.count()
-        delta = {"ADDED": 1, "DELETED": -1}.get(event.type, 0)
+        delta = 1 if event.type == "ADDED" else -1 if event.type == "DELETED" else 0
         if self._seen != (rv - 1, count - delta):
             self._rebuild()  # the store changed unseen before this event: start over
             return
+        self._seen = (rv, count)
         key = event.kind.key
+        previous = event.previous
+        if (
+            event.type == "MODIFIED"
+            and previous is not None
+            and _same_entries(key, previous, event.object)
+        ):
+            return  # a status write, say: owners, node and IP as they were
         self._drop(key, event.namespace, event.name)
         if event.type != "DELETED":
             self._add(key, event.object)
-        self._seen = (self._store.resource_version, self._store.count())
 
     def _add(self, key: KindKey, obj: Obj) -> None:
         meta = obj["metadata"]
@@ -137,6 +144,17 @@ class ClusterIndex:
         ip = self._ip_of.pop((ns, name), None)
         if ip is not None:
             self._ips.get(ip, set()).discard((ns, name))
+
+
+def _same_entries(key: KindKey, old: Obj, new: Obj) -> bool:
+    """Whether `new` is indexed as `old` is (same owner references; for a pod, same node and
+    IP): the index already holds what it would add."""
+    if old["metadata"].get("ownerReferences") != new["metadata"].get("ownerReferences"):
+        return False
+    if key != ("", "pods"):
+        return True
+    node = (old.get("spec") or {}).get("nodeName") == (new.get("spec") or {}).get("nodeName")
+    return node and _pod_ip(old) == _pod_ip(new)
 
 
 def _owner_uids(obj: Obj) -> tuple[str, ...]:
