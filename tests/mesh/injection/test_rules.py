@@ -180,5 +180,9 @@ def test_sidecar_follows_the_injector_values() -> None:
     pod = _pod(c, Case("values", INJECT, "default", {"istio-injection": "enabled"}))
     proxy = pod["spec"]["containers"][1]
     assert proxy["image"] == "docker.io/istio/proxyv2:1.26.1"
-    assert proxy["resources"] == {"requests": {"cpu": "10m", "memory": "40Mi"}}
+    # demo sets only requests; the chart's limits stay (istio-discovery/values.yaml)
+    assert proxy["resources"] == {
+        "requests": {"cpu": "10m", "memory": "40Mi"},
+        "limits": {"cpu": "2", "memory": "1Gi"},
+    }
     assert pod["spec"]["initContainers"][0]["image"] == "docker.io/istio/proxyv2:1.26.1"

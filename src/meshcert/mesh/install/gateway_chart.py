@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .coalescing import coalesce
+from .gateway_values import gateway_values
 from .proxies import proxy_container, proxy_volumes
 from .settings import Settings, stamp
 
@@ -42,7 +44,7 @@ def render_gateway(settings: Settings, gateway: Obj, *, ingress: bool) -> list[O
     ns = str(gateway.get("namespace") or settings.namespace)
     component = "IngressGateways" if ingress else "EgressGateways"
     k8s = gateway.get("k8s") or {}
-    values = settings.value(f"gateways.{name}") or {}
+    values = gateway_values(settings, name, ingress=ingress)
     default_labels = (
         {"app": "istio-ingressgateway", "istio": "ingressgateway"}
         if ingress
@@ -71,7 +73,9 @@ def render_gateway(settings: Settings, gateway: Obj, *, ingress: bool) -> list[O
         revision=settings.revision,
         workload=name,
         owner=f"kubernetes://apis/apps/v1/namespaces/{ns}/deployments/{name}",
-        resources=k8s.get("resources") or settings.value("global.proxy.resources"),
+        # the chart's gateways.<name>.resources (not global.proxy.resources, which is the
+        # sidecars'), with components.*.k8s.resources merged in as istioctl's patch does
+        resources=coalesce(values.get("resources") or {}, k8s.get("resources")),
         ports=container_ports,
         extra_env=[{"name": "ISTIO_META_UNPRIVILEGED_POD", "value": "true"}],
         hub=settings.hub,

@@ -15,6 +15,8 @@ from meshcert.mesh.controlplane.naming import (
     mesh_configmap_name,
 )
 
+from .coalescing import coalesce
+from .istiod_values import istiod_values, value_at
 from .operator import merge
 from .settings import Settings, stamp
 from .webhooks import (
@@ -70,6 +72,7 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
     labels = _labels(settings)
     pilot = settings.component("pilot")
     k8s = pilot.get("k8s") or {}
+    values = istiod_values(settings)
     env: list[Obj] = [
         {"name": "REVISION", "value": settings.rev_label},
         {"name": "PILOT_CERT_PROVIDER", "value": "istiod"},
@@ -89,7 +92,7 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
         {"name": "PLATFORM", "value": ""},
     ]
     extra_env: list[Obj] = []
-    for key, value in (settings.value("pilot.env") or {}).items():
+    for key, value in (value_at(values, "pilot.env") or {}).items():
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         extra_env.append({"name": str(key), "value": text})
     for item in k8s.get("env") or []:
@@ -98,12 +101,11 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
     for item in extra_env:
         env = [e for e in env if e["name"] != item["name"]]
         env.append(item)
-    # values.pilot.resources coalesces into the chart's default as Helm merges maps (a user's
-    # `pilot.resources.limits.cpu` keeps the default requests); k8s.resources replaces it
-    resources = k8s.get("resources") or merge(
-        {"requests": {"cpu": "500m", "memory": "2048Mi"}}, settings.value("pilot.resources") or {}
-    )
-    replicas = k8s.get("replicaCount", settings.value("pilot.replicaCount", 1))
+    # values.pilot.resources coalesces into the chart's default as Helm does (a user's
+    # `pilot.resources.limits.cpu` keeps the default requests); istioctl then applies
+    # components.pilot.k8s.resources as a strategic merge patch, which merges the same way
+    resources = coalesce(value_at(values, "pilot.resources") or {}, k8s.get("resources"))
+    replicas = k8s.get("replicaCount", value_at(values, "pilot.replicaCount", 1))
     deployment: Obj = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -189,10 +191,10 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
             "hub": settings.hub,
             "tag": settings.tag,
             "istioNamespace": ns,
-            "proxy": settings.value("global.proxy") or {},
+            "proxy": value_at(values, "global.proxy") or {},
         },
         "revision": settings.revision,
-        "sidecarInjectorWebhook": settings.value("sidecarInjectorWebhook") or {},
+        "sidecarInjectorWebhook": value_at(values, "sidecarInjectorWebhook") or {},
         "istio_cni": {"enabled": settings.cni_enabled},
     }
     out = [
