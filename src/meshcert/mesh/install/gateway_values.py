@@ -29,5 +29,8 @@ EGRESS_DEFAULTS: Obj = {**INGRESS_DEFAULTS, "type": "ClusterIP"}
 def gateway_values(settings: Settings, name: str, *, ingress: bool) -> Obj:
     """`values.gateways.<name>` coalesced into the ingress or egress chart's defaults."""
     user = settings.value(f"gateways.{name}")
-    merged = coalesce(INGRESS_DEFAULTS if ingress else EGRESS_DEFAULTS, user)
-    return merged if isinstance(merged, dict) else {}
+    defaults = INGRESS_DEFAULTS if ingress else EGRESS_DEFAULTS
+    merged = coalesce(defaults, user)
+    # a scalar where the chart has a table (helm warns "cannot overwrite table with non
+    # table" and the chart then fails on it): the lab renders the chart's defaults instead
+    return merged if isinstance(merged, dict) else coalesce(defaults, None)

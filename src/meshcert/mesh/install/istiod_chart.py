@@ -92,7 +92,8 @@ def render_istiod(settings: Settings, *, default: bool) -> list[Obj]:
         {"name": "PLATFORM", "value": ""},
     ]
     extra_env: list[Obj] = []
-    for key, value in (value_at(values, "pilot.env") or {}).items():
+    pilot_env = value_at(values, "pilot.env")
+    for key, value in (pilot_env if isinstance(pilot_env, dict) else {}).items():
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         extra_env.append({"name": str(key), "value": text})
     for item in k8s.get("env") or []:
