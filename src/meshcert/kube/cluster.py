@@ -586,6 +586,9 @@ class Cluster:
     def _decode(self, kind: ResourceKind, obj: Obj, dropped: builtins.list[str] | None) -> None:
         """Drop unknown fields into `dropped` (non-strict field validation); Strict leaves
         them for the validator to reject."""
+        from .quantity_fields import decode_quantities
+
+        decode_quantities(kind, obj)  # quantities read back canonical, or fail to decode
         if dropped is not None and self.pruner is not None:
             dropped.extend(self.pruner(kind, obj))
 
@@ -708,12 +711,14 @@ def new_cluster(clock: Clock | None = None) -> Cluster:
     """A cluster with everything built in wired: schema validation, defaulting and the
     built-in controllers. (Programs, files and logs are set up by the constructor.)"""
     from .controllers import builtin_controllers, builtin_hooks
+    from .quantity_fields import CanonicalQuantities
     from .validation import prune_unknown_fields, validate_object
 
     cluster = Cluster(clock=clock)
     cluster.validator = validate_object
     cluster.pruner = prune_unknown_fields
     cluster.mutating_hooks.extend(builtin_hooks())
+    cluster.mutating_hooks.append(CanonicalQuantities())  # last: what decoding would store
     cluster.controllers.extend(builtin_controllers())
     return cluster
 

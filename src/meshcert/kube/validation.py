@@ -327,15 +327,18 @@ def check_object(
     return walk.unknown, walk.causes
 
 
+def decoding_error(kind: ResourceKind, obj: dict[str, Any], detail: str) -> str:
+    """The API server's message for a body it cannot decode into `kind`, e.g. `Deployment in
+    version "v1" cannot be handled as a Deployment: <detail>`."""
+    _, version = split_api_version(str(obj.get("apiVersion") or kind.api_version()))
+    return f'{kind.kind} in version "{version}" cannot be handled as a {kind.kind}: {detail}'
+
+
 def strict_decoding_error(kind: ResourceKind, obj: dict[str, Any], unknown: Iterable[str]) -> str:
     """The API server's message for unknown fields, e.g. `Deployment in version "v1" cannot be
     handled as a Deployment: strict decoding error: unknown field "spec.foo"`."""
-    _, version = split_api_version(str(obj.get("apiVersion") or kind.api_version()))
     fields = ", ".join(f'unknown field "{path}"' for path in unknown)
-    return (
-        f'{kind.kind} in version "{version}" cannot be handled as a {kind.kind}: '
-        f"strict decoding error: {fields}"
-    )
+    return decoding_error(kind, obj, f"strict decoding error: {fields}")
 
 
 def validate_object(kind: ResourceKind, obj: dict[str, Any]) -> None:

@@ -211,6 +211,6 @@ def test_pilot_resources_merge_into_the_chart_defaults(cluster: Cluster) -> None
          "--set", "pilot.resources.limits.cpu=1",
          "--set", "pilot.resources.requests.cpu=250m")  # fmt: skip
     assert _istiod_container(cluster)["resources"] == {
-        "requests": {"cpu": "250m", "memory": "2048Mi"},
-        "limits": {"cpu": 1},
+        "requests": {"cpu": "250m", "memory": "2Gi"},
+        "limits": {"cpu": "1"},
     }

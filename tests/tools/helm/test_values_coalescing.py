@@ -56,7 +56,7 @@ def test_helm_set_on_one_sidecar_limit_keeps_the_other_defaults(api: RunningApi)
     istiod = _resources(
         api, "deploy", "istiod", "istio-system", "{.spec.template.spec.containers[0].resources}"
     )
-    assert istiod == {"requests": {"cpu": "250m", "memory": "2048Mi"}}
+    assert istiod == {"requests": {"cpu": "250m", "memory": "2Gi"}}
 
 
 def test_helm_gateway_set_on_one_request_keeps_the_limits(api: RunningApi) -> None:
