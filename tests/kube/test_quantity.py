@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 
+from meshcert.kube.admission import AdmissionRequest
 from meshcert.kube.cluster import Cluster, new_cluster
 from meshcert.kube.errors import BadRequest
 from meshcert.kube.quantity import (
@@ -232,3 +233,43 @@ def test_kinds_without_quantities_have_no_paths(cluster: Cluster) -> None:
     assert quantity_paths(cluster.kind("", "configmaps")) is None
     assert quantity_paths(cluster.kind("networking.istio.io", "virtualservices")) is None
     assert quantity_paths(cluster.kind("apps", "statefulsets")) is not None
+
+
+class _ProxyLimits:
+    """A mutating hook writing non-canonical limits, as a sidecar injector's patch may."""
+
+    name = "ProxyLimits"
+
+    def mutate(self, cluster: Cluster, request: AdmissionRequest) -> None:
+        obj = request.object
+        if obj is not None and request.kind.kind == "Pod":
+            for c in obj["spec"]["containers"]:
+                c["resources"] = {"limits": {"cpu": "2000m", "memory": "1024Mi"}}
+
+
+def test_writes_of_controllers_and_mutating_hooks_are_stored_canonical(cluster: Cluster) -> None:
+    """The apiserver decodes a webhook's patched object like a request body, so what the
+    injector writes is stored canonical too; pods the ReplicaSet controller creates are."""
+    cluster.mutating_hooks.insert(0, _ProxyLimits())
+    cluster.create(cluster.kind("", "namespaces"), {"metadata": {"name": "default"}})
+    deploy = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "web", "image": "nginx"}]},
+            },
+        },
+    }
+    cluster.create(cluster.kind("apps", "deployments"), deploy, "default")
+    pods = [o for rk, o in cluster.store.items() if rk.kind == "Pod"]
+    assert pods
+    for pod in pods:
+        # defaulting copies the limits into the missing requests
+        assert pod["spec"]["containers"][0]["resources"] == {
+            "limits": {"cpu": "2", "memory": "1Gi"},
+            "requests": {"cpu": "2", "memory": "1Gi"},
+        }
