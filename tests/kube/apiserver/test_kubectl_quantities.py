@@ -125,10 +125,15 @@ def test_a_malformed_quantity_is_refused_as_the_decoder_does(
     assert api.kubectl("get", "deploy", "web").returncode == 1
 
 
-def test_a_malformed_quantity_in_a_patch_is_refused(api: RunningApi) -> None:
+def test_kubectl_set_resources_refuses_a_malformed_quantity_itself(api: RunningApi) -> None:
+    """`kubectl set resources` parses the quantity before sending anything (same parser)."""
     api.ok("apply", "-f", "-", input=DEPLOYMENT)
     result = api.kubectl("set", "resources", "deploy", "web", "--limits=cpu=1.5.5")
-    assert result.returncode != 0
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {REGEX_MESSAGE}"
+    api.ok("set", "resources", "deploy", "web", "--limits=cpu=3000m")
+    assert _resources(api, "deploy", "web")["limits"]["cpu"] == "3"  # type: ignore[index]
+    api.ok("set", "resources", "deploy", "web", "--limits=cpu=1500m")
     assert _resources(api, "deploy", "web")["limits"]["cpu"] == "1500m"  # type: ignore[index]
 
 
