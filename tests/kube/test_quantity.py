@@ -205,6 +205,17 @@ def test_every_quantity_field_of_a_pod_is_rewritten(cluster: Cluster) -> None:
     assert given["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "1000m"  # type: ignore[index]
 
 
+def test_a_null_in_a_resource_map_is_stored_as_zero(cluster: Cluster) -> None:
+    """A map of Quantity values decodes JSON null with Quantity.UnmarshalJSON (zero), which
+    encodes as "0"; a pointer field (emptyDir.sizeLimit) decodes null as absent."""
+    pods = cluster.kind("", "pods")
+    given = _pod({"limits": {"cpu": None}})
+    given["spec"]["volumes"][0]["emptyDir"]["sizeLimit"] = None  # type: ignore[index]
+    out = canonical_quantities(pods, given)
+    assert out["spec"]["containers"][0]["resources"] == {"limits": {"cpu": "0"}}
+    assert out["spec"]["volumes"][0]["emptyDir"] == {"sizeLimit": None}
+
+
 def test_an_object_already_canonical_is_returned_as_is(cluster: Cluster) -> None:
     pods = cluster.kind("", "pods")
     given = _pod({"requests": {"cpu": "100m", "memory": "128Mi"}})

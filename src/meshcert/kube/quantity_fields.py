@@ -130,8 +130,11 @@ def _rewrite(paths: QuantityPaths, value: Any) -> Any:
         if each is not None:
             for name, item in value.items():
                 if item is None:
-                    continue
-                new = _rewrite(each, item)
+                    if not each.leaf:
+                        continue
+                    new = "0"  # a map's Quantity decodes null as zero (not a nil pointer)
+                else:
+                    new = _rewrite(each, item)
                 if new is not item:
                     if out is value:
                         out = dict(value)
