@@ -53,6 +53,15 @@ def error_response(exc: KubeError) -> Response:
     return _response(error_answer(exc))
 
 
+def _failed(exc: Exception, method: str, path: str) -> PlainAnswer:
+    """The Status answer for a call that raised: its own for a `KubeError`; for anything else
+    (a bug, which must not kill the server) a logged 500, as the apiserver answers."""
+    if isinstance(exc, KubeError):
+        return error_answer(exc)
+    log.exception("internal error serving %s %s", method, path)
+    return error_answer(errors.InternalError("an error on the server has occurred"))
+
+
 def _response(answer: PlainAnswer) -> Response:
     return Response(answer.body, answer.status, answer.headers, media_type=answer.content_type)
 
@@ -78,11 +87,8 @@ class ApiApp:
         tenant, path = self._route(request.path, request.port)
         try:
             return self._plain(request, tenant, path)
-        except KubeError as exc:
-            return error_answer(exc)
-        except Exception:  # a bug must not kill the server: answer 500 as the apiserver does
-            log.exception("internal error serving %s %s", request.method, path)
-            return error_answer(errors.InternalError("an error on the server has occurred"))
+        except Exception as exc:
+            return _failed(exc, request.method, path)
 
     # ASGI --------------------------------------------------------------------------------
 
@@ -100,11 +106,8 @@ class ApiApp:
         request = Request(scope, receive)
         try:
             response = await self._http(request, tenant, path)
-        except KubeError as exc:
-            response = error_response(exc)
-        except Exception:  # a bug must not kill the server: answer 500 as the apiserver does
-            log.exception("internal error serving %s %s", scope.get("method"), path)
-            response = error_response(errors.InternalError("an error on the server has occurred"))
+        except Exception as exc:
+            response = _response(_failed(exc, str(scope.get("method")), path))
         await response(scope, receive, send)
 
     def _route(self, full_path: str, port: int) -> tuple[Tenant | None, str]:
@@ -143,7 +146,7 @@ class ApiApp:
             request.method,
             request.url.path,
             dict(request.query_params),
-            dict(request.headers),
+            plain.header_dict(request.scope["headers"]),
             body,
             int(server[1] or 0),
             len(body),
