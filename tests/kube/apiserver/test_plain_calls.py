@@ -137,3 +137,21 @@ def test_a_watch_is_still_streamed_after_plain_calls(api: RunningApi, tls: ssl.S
         chunk = tls.recv(65536)
         assert chunk
         buffer += chunk
+
+
+def test_a_bug_is_answered_500_and_the_server_keeps_serving(
+    api: RunningApi, tls: ssl.SSLSocket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from meshcert.kube.apiserver import resources
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(resources, "get", broken)
+    buffer = bytearray()
+    tls.sendall(_request(api, "GET", f"{NAMESPACE}/configmaps/any"))
+    status, _, body = _read_response(tls, buffer)
+    assert status == 500
+    assert json.loads(body)["message"] == "an error on the server has occurred"
+    tls.sendall(_request(api, "GET", f"{NAMESPACE}/configmaps"))  # a list: not the broken verb
+    assert _read_response(tls, buffer)[0] == 200
